@@ -1,0 +1,89 @@
+"""VBHC Academy: the Flask application factory."""
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from elearn.config import Config, DevelopmentConfig
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints and CLI commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DevelopmentConfig if _is_dev_run() else Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    _require_secret_key(app)
+    if app.config["PROXY_FIX"]:
+        n = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+    from elearn import i18n, security
+    from elearn.extensions import csrf, db, migrate
+
+    import elearn.models  # noqa: F401  (every table registered before migrations look)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()))
+    csrf.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    from elearn.launch import session as launch_session
+
+    launch_session.init_app(app)
+
+    from elearn import main
+    from elearn.catalog import views as catalog_views
+    from elearn.launch import views as launch_views
+    from elearn.learning import views as learning_views
+    from elearn.selfassessment import views as selfassessment_views
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(launch_views.bp)
+    app.register_blueprint(catalog_views.bp)
+    app.register_blueprint(learning_views.bp)
+    app.register_blueprint(selfassessment_views.bp)
+    if app.config["DEMO_LMS"]:
+        from elearn.demo import views as demo_views
+
+        app.register_blueprint(demo_views.bp)
+
+    from elearn import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _is_dev_run() -> bool:
+    """The run script sets VBHC_ENV=development for the embedded default."""
+    import os
+
+    return os.environ.get("VBHC_ENV", "") == "development"
+
+
+def _migrations_dir():
+    from elearn.config import ROOT
+
+    return ROOT / "migrations"
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Refuse to start without a secret in production; derive a stable one for local use."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("TESTING") or app.config.get("DEMO_LMS") or app.debug:
+        from elearn.config import ROOT
+
+        # A per-checkout random secret kept out of git, so that local sessions survive restarts.
+        path = ROOT / "instance" / "secret_key"
+        path.parent.mkdir(exist_ok=True)
+        if not path.exists():
+            import secrets
+
+            path.write_text(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = path.read_text().strip()
+        return
+    raise RuntimeError("SECRET_KEY is not set: set it in the environment (see README, Configuration).")

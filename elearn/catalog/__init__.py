@@ -1,0 +1,1 @@
+"""The course catalog: courses/ validated, versioned and loaded into the database."""

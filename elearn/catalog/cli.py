@@ -1,0 +1,85 @@
+"""`flask --app elearn courses check|load`."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from elearn.catalog.validate import CheckResult, check_directory
+
+DIR_HELP = "The courses directory (default: COURSES_DIR, i.e. ./courses)."
+
+
+@click.group()
+def courses():
+    """Course content in courses/."""
+
+
+def _directory(path: str | None) -> Path:
+    """--dir, or the configured COURSES_DIR."""
+    return Path(path or current_app.config["COURSES_DIR"])
+
+
+def _summary(result: CheckResult) -> dict:
+    """Counts of what was checked."""
+    content = result.content
+    sa = content.self_assessment
+    domains = sa.get("domains") if hasattr(sa, "get") else None
+    questions = sum(len(d.get("questions") or []) for d in domains or [] if hasattr(d, "get"))
+    return {"courses": len(content.courses), "modules": len(content.modules),
+            "quiz_items": content.quiz_items, "self_assessment_questions": questions,
+            "errors": len(result.problems.errors), "warnings": len(result.problems.warnings)}
+
+
+def report_check(result: CheckResult, as_json: bool) -> None:
+    """Print problems (stderr) and the summary (stdout), or everything as JSON."""
+    summary = _summary(result)
+    if as_json:
+        click.echo(json.dumps({"ok": result.ok, "summary": summary,
+                               "problems": [p.as_dict() for p in result.problems.sorted()]}, indent=2))
+        return
+    for problem in result.problems.sorted():
+        click.echo(str(problem), err=problem.severity == "error")
+    if result.ok:
+        click.echo(f"OK: {summary['courses']} courses, {summary['modules']} modules, "
+                   f"{summary['quiz_items']} quiz items, {summary['self_assessment_questions']} "
+                   f"self-assessment questions ({summary['warnings']} warnings).")
+    else:
+        click.echo(f"FAILED: {summary['errors']} error(s), {summary['warnings']} warning(s) "
+                   f"in {result.content.root}.", err=True)
+
+
+@courses.command("check")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--module", "only_modules", multiple=True, metavar="ID",
+              help="Show only problems in the files of this module (repeatable); the exit code still covers all.")
+@with_appcontext
+def check_command(directory: str | None, as_json: bool, only_modules: tuple[str, ...]) -> None:
+    """Validate every course file; exit 1 on errors (file:line: message [rule])."""
+    result = check_directory(_directory(directory))
+    if only_modules:
+        result = result.only_modules(only_modules)
+    report_check(result, as_json)
+    sys.exit(0 if result.ok else 1)
+
+
+@courses.command("load")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=DIR_HELP)
+@with_appcontext
+def load_command(directory: str | None) -> None:
+    """Check, then load courses into the database in one transaction (nothing changes on errors)."""
+    from elearn.catalog.loader import LoadRefused, load_directory
+
+    try:
+        changes = load_directory(_directory(directory))
+    except LoadRefused as refused:
+        report_check(refused.result, as_json=False)
+        click.echo("Nothing was loaded: the catalog in the database is unchanged.", err=True)
+        sys.exit(1)
+    for line in changes.lines():
+        click.echo(line)

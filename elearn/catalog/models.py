@@ -1,0 +1,113 @@
+"""The catalog in the database: courses, modules and the immutable versions of each module's content."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, and_, select
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+
+from elearn.extensions import db
+from lti.models import utcnow
+
+
+class ModuleVersion(db.Model):
+    """One version of a module's content, named by the hash of its files; never changed or deleted
+    (quiz attempts and accreditation records refer to it)."""
+
+    __tablename__ = "catalog_module_versions"
+    __table_args__ = (
+        UniqueConstraint("module_id", "number", name="uq_catalog_module_versions_number"),
+        UniqueConstraint("module_id", "content_hash", name="uq_catalog_module_versions_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[str] = mapped_column(ForeignKey("catalog_modules.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)              # 1, 2, 3 … per module
+    content_hash: Mapped[str] = mapped_column(String(64))     # sha256 of the files (+ renderer version)
+    content: Mapped[dict] = mapped_column(JSON)               # module.yaml fields + rendered lessons per language
+    quiz: Mapped[dict] = mapped_column(JSON)                  # the quiz.yaml pool, ids as written
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Module(db.Model):
+    """A module by its stable id; points at its current version; retired when its folder is gone."""
+
+    __tablename__ = "catalog_modules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pillar: Mapped[str] = mapped_column(String(32), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    primary_phase: Mapped[str] = mapped_column(String(1))
+    phases: Mapped[list] = mapped_column(JSON)
+    # No database FK here: it would make a cycle with catalog_module_versions.module_id that
+    # SQLite migrations cannot create; the loader sets it in the same transaction as the version.
+    current_version_id: Mapped[int | None] = mapped_column(Integer)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    current_version: Mapped[ModuleVersion | None] = relationship(
+        primaryjoin=lambda: foreign(Module.current_version_id) == ModuleVersion.id, viewonly=True)
+    versions: Mapped[list[ModuleVersion]] = relationship(
+        primaryjoin=lambda: and_(Module.id == ModuleVersion.module_id), order_by=ModuleVersion.number,
+        viewonly=True)
+
+    @property
+    def is_retired(self) -> bool:
+        """Retired modules are no longer offered (their records stay valid)."""
+        return self.retired_at is not None
+
+
+class Course(db.Model):
+    """A course: an ordered list of module ids for one audience (course.yaml as loaded)."""
+
+    __tablename__ = "catalog_courses"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(1))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)                  # title, summary, audience, modules, pass_mark, credits
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def module_ids(self) -> list[str]:
+        """Module ids in the order learners meet them."""
+        return list(self.data.get("modules", []))
+
+
+class CatalogDocument(db.Model):
+    """Whole-catalog documents kept as one JSON each: `sources`, `self-assessment`."""
+
+    __tablename__ = "catalog_documents"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict | list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+def get_document(key: str):
+    """The data of a catalog document, or None before the first load."""
+    row = db.session.get(CatalogDocument, key)
+    return row.data if row else None
+
+
+def live_module(module_id: str) -> Module | None:
+    """A module that is loaded and not retired, with a current version."""
+    module = db.session.get(Module, module_id)
+    if module is None or module.is_retired or module.current_version_id is None:
+        return None
+    return module
+
+
+def live_modules() -> list[Module]:
+    """Every offered module."""
+    return list(db.session.scalars(
+        select(Module).where(Module.retired_at.is_(None), Module.current_version_id.is_not(None))))
+
+
+def live_courses() -> list[Course]:
+    """Every offered course, by phase."""
+    return list(db.session.scalars(select(Course).where(Course.retired_at.is_(None)).order_by(Course.phase, Course.id)))

@@ -1,0 +1,64 @@
+"""Settings from the environment, in one place."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        instance = ROOT / "instance"
+        instance.mkdir(exist_ok=True)
+        return f"sqlite:///{instance / 'vbhc-academy.sqlite3'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the psycopg 3 driver spelled out.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production defaults; everything overridable from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "") or None
+    # Public base URL of the tool as LMSs reach it (https://academy.example.org); derived from
+    # the request when unset, which is right for local use and behind a well-configured proxy.
+    TOOL_BASE_URL = os.environ.get("TOOL_BASE_URL", "").rstrip("/") or None
+    TOOL_NAME = os.environ.get("TOOL_NAME", "VBHC Academy")
+    # The built-in demo LMS at /demo; the run command turns it on, production leaves it off.
+    DEMO_LMS = _bool("DEMO_LMS", False)
+    # Trust X-Forwarded-* from this many proxies (needed behind TLS-terminating load balancers
+    # so that cookies get Secure and URLs get https).
+    PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
+    COURSES_DIR = os.environ.get("COURSES_DIR", str(ROOT / "courses"))
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("nl", "en")
+    # CSRF for cookie-authenticated forms is checked explicitly (see elearn.security): inside an
+    # LMS iframe the session cookie may be blocked, and forms then carry the launch token instead.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_SAMESITE = "None"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    # How long a launch token (the in-frame session) stays valid, in seconds.
+    LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", str(8 * 3600)))
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    """The embedded default of the run command: SQLite, demo LMS on."""
+
+    DEMO_LMS = _bool("DEMO_LMS", True)

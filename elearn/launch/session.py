@@ -1,0 +1,159 @@
+"""The in-frame session of a launched user (interface used by every other feature).
+
+Third-party cookies are often blocked inside LMS iframes, so the session travels as a signed
+launch token `lt` in every URL and form (added to every url_for automatically); the Flask session
+cookie is only a fallback for browsers that still send it.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import current_app, g, has_request_context, request, session
+from sqlalchemy import select
+
+from elearn.extensions import db
+from elearn.i18n import normalise
+from lti.models import as_utc, utcnow
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class CurrentLaunch:
+    """Who is here, from which LMS course and link, in what role and language."""
+
+    token: str                      # the signed launch token carried in links and forms (?lt=)
+    user_id: int                    # elearn User.id
+    user_name: str | None
+    platform_id: int                # lti Platform.id
+    context_pk: int | None          # elearn Context.id (LMS course)
+    context_title: str | None
+    resource_link_pk: int | None    # elearn ResourceLink.id
+    module_id: str | None           # the catalog module this link points to, if any
+    roles: frozenset[str] = field(default_factory=frozenset)  # {"learner","instructor","admin"}
+    locale: str | None = None
+
+    @property
+    def is_instructor(self) -> bool:
+        """Instructors and administrators may see course-wide pages."""
+        return bool(self.roles & {"instructor", "admin"})
+
+
+def _token_from_request() -> str | None:
+    """lt from the query string, then a posted form, then the session cookie."""
+    token = request.args.get("lt")
+    if not token and request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        token = request.form.get("lt")
+    return token or session.get("lt")
+
+
+def load_launch(token: str | None) -> CurrentLaunch | None:
+    """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
+    from elearn.launch.models import Context, LaunchSession, User
+    from elearn.launch.operations import read_token
+
+    ids = read_token(token) if token else None
+    if ids is None:
+        return None
+    row = db.session.execute(
+        select(LaunchSession, User.name, Context.title)
+        .join(User, User.id == LaunchSession.user_id)
+        .outerjoin(Context, Context.id == LaunchSession.context_pk)
+        .where(LaunchSession.id == ids[0])).first()
+    if row is None:
+        return None
+    launch_session, user_name, context_title = row
+    if not hmac.compare_digest(launch_session.secret, ids[1]) or as_utc(launch_session.expires_at) < utcnow():
+        return None
+    return CurrentLaunch(
+        token=token, user_id=launch_session.user_id, user_name=user_name, platform_id=launch_session.platform_id,
+        context_pk=launch_session.context_pk, context_title=context_title,
+        resource_link_pk=launch_session.resource_link_pk, module_id=launch_session.module_id,
+        roles=frozenset(r for r in launch_session.roles.split(",") if r), locale=launch_session.locale)
+
+
+def current_launch() -> CurrentLaunch | None:
+    """The launch this request belongs to (from ?lt=/form lt or the session cookie), or None."""
+    if not has_request_context() or request.blueprint == "launch":
+        return None  # LTI protocol endpoints never act for an earlier launch
+    cached = g.get("_current_launch", _MISSING)
+    if cached is _MISSING:
+        cached = load_launch(_token_from_request())
+        g._current_launch = cached
+    return cached
+
+
+def launch_required(role: str | None = None):
+    """Decorator: 401 page unless the request carries a valid launch (and, if given, the role)."""
+
+    def decorate(view):
+        """Wrap one view."""
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            """Refuse, or run the view."""
+            from elearn.launch.errors import error_response
+            from lti.errors import LtiError
+
+            launch = current_launch()
+            if launch is None:
+                return error_response(LtiError("launch_required", "no valid launch token or session"))
+            allowed = (role is None or role in launch.roles
+                       or (role == "instructor" and launch.is_instructor)
+                       or (role == "learner" and bool(launch.roles)))
+            if not allowed:
+                return error_response(LtiError("role_required", f"this page needs the {role} role", role=role))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _apply_launch_locale() -> None:
+    """Speak the launch's language; ?lang= switches it for the rest of this launch."""
+    if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
+        return
+    launch = current_launch()
+    if launch is None:
+        return
+    chosen = normalise(request.args.get("lang"))
+    if chosen in current_app.config["LANGUAGES"] and chosen != launch.locale:
+        from elearn.launch.models import LaunchSession
+
+        row = db.session.get(LaunchSession, read_ids(launch.token)[0])
+        row.locale = chosen
+        db.session.commit()
+        g._current_launch = launch = load_launch(launch.token)
+    if launch.locale:
+        g.locale = launch.locale
+
+
+def read_ids(token: str) -> tuple[int, str]:
+    """(session id, secret) of a token already known to be valid."""
+    from elearn.launch.operations import read_token
+
+    return read_token(token)
+
+
+def _add_launch_token(endpoint: str, values: dict) -> None:
+    """Carry lt in every url_for of elearn pages (not static files, not LTI protocol endpoints)."""
+    if "lt" in values or endpoint == "static" or endpoint.startswith("launch.") or endpoint.endswith(".static"):
+        return
+    launch = current_launch()
+    if launch is not None:
+        values["lt"] = launch.token
+
+
+def init_app(app) -> None:
+    """Expose `launch` to templates, carry lt in URLs and set the locale from the launch."""
+
+    @app.context_processor
+    def inject_launch():
+        """`launch` in every template."""
+        return {"launch": current_launch()}
+
+    app.url_defaults(_add_launch_token)
+    app.before_request(_apply_launch_locale)

@@ -1,0 +1,139 @@
+"""LTI endpoints of the tool: OIDC login, launch, JWKS (registration pages: registration_views)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy.exc import IntegrityError
+
+from elearn.extensions import csrf, db
+from elearn.launch import registration_views, stores
+from elearn.launch.errors import error_response
+from elearn.launch.operations import record_launch
+from lti import claims as C
+from lti import keys
+from lti.errors import LtiError
+from lti.launch import BrowserCheckNeeded, validate_launch
+from lti.launch_data import LaunchData, unverified_locale
+from lti.login import STATE_COOKIE_PREFIX, begin_login
+
+bp = Blueprint("launch", __name__, url_prefix="/lti")
+csrf.exempt(bp)  # platforms post here cross-site; OIDC state and signed JWTs protect these endpoints
+
+
+def tool_url(endpoint: str, **values) -> str:
+    """An absolute URL of the tool as platforms reach it (TOOL_BASE_URL when set)."""
+    base = current_app.config.get("TOOL_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """OIDC third-party initiated login: remember state and nonce, send the browser to the platform."""
+    params = request.values.to_dict()
+    try:
+        answer = begin_login(db.session, params, launch_url=tool_url("launch.launch"), store=stores.state_store(),
+                             secure=request.is_secure, use_platform_storage=not params.get("lti_new_window"))
+    except LtiError as error:
+        db.session.rollback()
+        return error_response(error)
+    if answer.storage_target:
+        storage = {"target": answer.storage_target, "origin": answer.platform_origin, "state": answer.state,
+                   "binding": answer.binding, "nonce": _nonce_of(answer.url), "auth_url": answer.url}
+        response = current_app.make_response(
+            (render_template("launch/login_storage.html", storage=storage, auth_url=answer.url),
+             200, {"Cache-Control": "no-store"}))
+    else:
+        response = redirect(answer.url)
+    _set_state_cookie(response, answer.cookie_name, answer.cookie_value, answer.cookie_max_age)
+    return response
+
+
+def _nonce_of(url: str) -> str:
+    """The nonce in the authentication request URL."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query).get("nonce", [""])[0]
+
+
+def _set_state_cookie(response, name: str, value: str, max_age: int) -> None:
+    """SameSite=None; Secure; Partitioned (CHIPS): sent back from inside the LMS iframe where allowed."""
+    response.set_cookie(name, value, max_age=max_age, path="/lti/", secure=True, httponly=True, samesite="None",
+                        partitioned=bool(current_app.config.get("LTI_PARTITIONED_COOKIES", True)))
+
+
+def _same_origin() -> bool:
+    """Whether this POST came from one of our own pages (Fetch Metadata, else Origin)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    return request.headers.get("Origin", "").rstrip("/") == request.host_url.rstrip("/")
+
+
+@bp.post("/launch")
+def launch():
+    """The platform's form_post of the id_token: validate, record, land on the right page."""
+    form = request.form.to_dict()
+    try:
+        data = validate_launch(db.session, form, request.cookies, store=stores.state_store(),
+                               http=stores.http_session(), same_origin=_same_origin(),
+                               refetch_interval=stores.jwks_refetch_interval())
+    except BrowserCheckNeeded as needed:
+        db.session.rollback()
+        storage = {"target": needed.login.storage_target, "origin": needed.login.platform_origin,
+                   "key": "lti_state_" + needed.login.state}
+        page = render_template("launch/launch_storage.html", storage=storage, id_token=form.get("id_token", ""),
+                               state=form.get("state", ""))
+        return page, 200, {"Cache-Control": "no-store"}
+    except LtiError as error:
+        db.session.rollback()
+        return error_response(error, unverified_locale(form.get("id_token")))
+    if data.message_type == C.DEEP_LINKING_REQUEST and not _may_deep_link(data):
+        return error_response(LtiError("role_required", "deep linking is for instructors", role="instructor"),
+                              data.locale)
+    try:
+        launch_session, token = record_launch(data)
+    except IntegrityError:  # the same user/course/link created by a parallel first launch: once more
+        db.session.rollback()
+        launch_session, token = record_launch(data)
+    session["lt"] = token  # fallback for browsers that keep cookies; the token in URLs is what counts
+    response = redirect(_landing_url(data, launch_session.module_id, token))
+    response.delete_cookie(STATE_COOKIE_PREFIX + form["state"], path="/lti/", secure=True, samesite="None",
+                           partitioned=bool(current_app.config.get("LTI_PARTITIONED_COOKIES", True)))
+    return response
+
+
+def _may_deep_link(data: LaunchData) -> bool:
+    """Only instructors and administrators pick content for a course."""
+    from lti.roles import normalise_roles
+
+    return bool(normalise_roles(data.roles) & {"instructor", "admin"})
+
+
+def _landing_url(data: LaunchData, module_id: str | None, token: str) -> str:
+    """A module page for a link to a module; the catalog otherwise (deep linking: the picker comes later)."""
+    if data.message_type != C.DEEP_LINKING_REQUEST and module_id:
+        return url_for("learning.module_page", module_id=module_id, lt=token)
+    return url_for("catalog.index", lt=token)
+
+
+@bp.get("/jwks")
+def jwks():
+    """The tool's public keys (next, current, previous)."""
+    key_set = keys.jwks(db.session)
+    db.session.commit()  # keys are created lazily on first need
+    response = jsonify(key_set)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.record_once
+def _well_known(state) -> None:
+    """Also serve the JWKS at /.well-known/jwks.json (outside the /lti prefix)."""
+    state.app.add_url_rule("/.well-known/jwks.json", endpoint="launch_jwks_well_known", view_func=jwks)
+
+
+bp.add_url_rule("/register", view_func=registration_views.register, methods=["GET"])
+bp.add_url_rule("/register/info", view_func=registration_views.register_info, methods=["GET"])
+bp.add_url_rule("/config.json", view_func=registration_views.canvas_config, methods=["GET"])

@@ -1,0 +1,1 @@
+"""Module pages and the learner's progress through lessons."""

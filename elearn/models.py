@@ -1,0 +1,7 @@
+"""Imports every models module so that metadata (and Alembic autogenerate) sees all tables."""
+import lti.models  # noqa: F401
+import elearn.launch.models  # noqa: F401
+import elearn.demo.models  # noqa: F401
+import elearn.catalog.models  # noqa: F401
+import elearn.learning.models  # noqa: F401
+import elearn.selfassessment.models  # noqa: F401

@@ -1,0 +1,48 @@
+"""Deep-linking responses (for the instructor's picker): pylti1p3 builds and signs the JWT."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pylti1p3.deep_link import DeepLink
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.lineitem import LineItem as PyLineItem
+from sqlalchemy.orm import Session
+
+from lti import keys
+from lti.models import Platform
+from lti.tool_conf import registration_for
+
+
+@dataclass(frozen=True)
+class ContentItem:
+    """One resource link to place in the LMS; a score_maximum makes the platform create a grade column
+    (Moodle creates one only when the item carries a lineItem)."""
+
+    title: str
+    url: str
+    custom: dict = field(default_factory=dict)
+    score_maximum: float | None = None
+    line_item_label: str | None = None
+    resource_id: str | None = None
+    tag: str | None = None
+
+
+def _resource(item: ContentItem) -> DeepLinkResource:
+    """pylti1p3's resource for a content item."""
+    resource = DeepLinkResource().set_title(item.title).set_url(item.url).set_custom_params(dict(item.custom))
+    if item.score_maximum is not None:
+        line_item = PyLineItem().set_score_maximum(item.score_maximum).set_label(item.line_item_label or item.title)
+        if item.resource_id:
+            line_item.set_resource_id(item.resource_id)
+        if item.tag:
+            line_item.set_tag(item.tag)
+        resource.set_lineitem(line_item)
+    return resource
+
+
+def response_jwt(session: Session, platform: Platform, deployment_id: str, settings: dict,
+                 items: list[ContentItem]) -> str:
+    """The signed LtiDeepLinkingResponse for the chosen items (echoing the request's `data`)."""
+    registration = registration_for(platform, keys.signing_key(session))
+    deep_link = DeepLink(registration, deployment_id, settings)
+    return deep_link.get_response_jwt([_resource(i) for i in items])

@@ -1,0 +1,109 @@
+"""The individual checks of an id_token, each raising LtiError with its own code."""
+from __future__ import annotations
+
+import jwt
+from jwcrypto.jwk import JWK
+
+from lti import claims as C
+from lti.errors import LtiError
+from lti.models import Platform
+
+MAX_ID_TOKEN_BYTES = 16 * 1024
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
+LEEWAY_SECONDS = 30
+
+
+def check_request(get_param) -> None:
+    """id_token present and not oversized (checked before any decoding), state present."""
+    token = get_param("id_token")
+    if not token:
+        error = get_param("error")
+        if error:  # the platform answered the authentication request with an OIDC error
+            raise LtiError("platform_error", f"{error}: {get_param('error_description') or ''}")
+        raise LtiError("missing_id_token", "the launch carries no id_token")
+    if len(token.encode()) > MAX_ID_TOKEN_BYTES:
+        raise LtiError("token_too_large", f"id_token is {len(token)} bytes; the limit is {MAX_ID_TOKEN_BYTES}")
+    if not get_param("state"):
+        raise LtiError("missing_state", "the launch carries no state")
+
+
+def check_header(header: dict) -> None:
+    """An asymmetric algorithm we accept (never none or HS*) and a kid."""
+    alg = header.get("alg")
+    if alg not in ALLOWED_ALGORITHMS:
+        raise LtiError("bad_algorithm", f"alg {alg!r} is not accepted; expected one of {ALLOWED_ALGORITHMS}")
+    if not header.get("kid"):
+        raise LtiError("missing_kid", "the id_token header has no kid")
+
+
+def require(present, claim: str) -> None:
+    """Raise missing_claim unless the claim is present."""
+    if not present:
+        raise LtiError("missing_claim", f"the id_token lacks the required claim {claim}", claim=claim)
+
+
+def check_identity_claims(body: dict) -> None:
+    """iss and nonce are needed before anything else can be looked up."""
+    for claim in ("iss", "nonce"):
+        require(isinstance(body.get(claim), str) and body[claim], claim)
+
+
+def check_audience(body: dict, platform: Platform) -> None:
+    """iss is the login's platform; aud names our client_id; with several audiences azp must too."""
+    if body["iss"] != platform.issuer:
+        raise LtiError("wrong_issuer", f"iss {body['iss']!r} is not {platform.issuer!r}")
+    aud, azp = body.get("aud"), body.get("azp")
+    audiences = aud if isinstance(aud, list) else [aud]
+    if platform.client_id not in audiences:
+        raise LtiError("wrong_audience", f"aud {aud!r} does not name client_id {platform.client_id!r}")
+    if len(audiences) > 1 and azp is None:
+        raise LtiError("wrong_audience", "aud has several values but there is no azp")
+    if azp is not None and azp != platform.client_id:
+        raise LtiError("wrong_audience", f"azp {azp!r} is not client_id {platform.client_id!r}")
+
+
+def verify_signature(id_token: str, header: dict, jwk: dict) -> None:
+    """Signature by the platform key, exp and iat (small leeway; iat in the future is refused)."""
+    if jwk.get("alg", header["alg"]) != header["alg"]:  # D2L publishes keys without alg
+        raise LtiError("bad_algorithm", f"key {header['kid']!r} is for {jwk.get('alg')}, not {header['alg']}")
+    try:
+        pem = JWK(**jwk).export_to_pem()
+        jwt.decode(id_token, pem, algorithms=[header["alg"]], leeway=LEEWAY_SECONDS,
+                   options={"require": ["exp", "iat"], "verify_aud": False})
+    except jwt.ExpiredSignatureError as exc:
+        raise LtiError("token_expired", str(exc)) from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise LtiError("token_not_yet_valid", str(exc)) from exc
+    except jwt.MissingRequiredClaimError as exc:
+        raise LtiError("missing_claim", str(exc), claim=exc.claim) from exc
+    except jwt.InvalidSignatureError as exc:
+        raise LtiError("bad_signature", str(exc)) from exc
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise LtiError("bad_signature", f"{type(exc).__name__}: {exc}") from exc
+
+
+def check_message(body: dict) -> None:
+    """A supported message type, LTI 1.3.0, and the claims that message type requires."""
+    message_type = body.get(C.MESSAGE_TYPE)
+    require(message_type, "message_type")
+    if message_type not in C.MESSAGE_TYPES:
+        raise LtiError("unsupported_message_type", f"message_type {message_type!r} is not supported")
+    if body.get(C.VERSION) != C.LTI_VERSION:
+        raise LtiError("wrong_version", f"version {body.get(C.VERSION)!r} is not {C.LTI_VERSION}")
+    require(isinstance(body.get("sub"), str) and body["sub"], "sub")
+    require(isinstance(body.get(C.ROLES), list), "roles")
+    require(isinstance(body.get(C.TARGET_LINK_URI), str) and body[C.TARGET_LINK_URI], "target_link_uri")
+    if message_type == C.DEEP_LINKING_REQUEST:
+        settings = body.get(C.DL_SETTINGS)
+        require(isinstance(settings, dict) and settings.get("deep_link_return_url"),
+                "deep_linking_settings.deep_link_return_url")
+    else:
+        link = body.get(C.RESOURCE_LINK)
+        require(isinstance(link, dict) and isinstance(link.get("id"), str) and link["id"], "resource_link.id")
+
+
+def check_deployment_claim(body: dict) -> str:
+    """The deployment_id claim, which must be present."""
+    deployment_id = body.get(C.DEPLOYMENT_ID)
+    require(isinstance(deployment_id, str) and deployment_id, "deployment_id")
+    return deployment_id

@@ -1,0 +1,140 @@
+"""`courses load`: idempotent, all-or-nothing, versioned by content hash, retiring removed modules."""
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from elearn.catalog.loader import LoadRefused, load_directory
+from elearn.catalog.models import CatalogDocument, Course, Module, ModuleVersion
+from elearn.extensions import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALID = FIXTURES / "courses_valid"
+BROKEN = FIXTURES / "broken_courses"
+
+
+@pytest.fixture()
+def courses_dir(tmp_path) -> Path:
+    """A writable copy of the valid fixture courses."""
+    target = tmp_path / "courses"
+    shutil.copytree(VALID, target)
+    return target
+
+
+def snapshot() -> dict:
+    """Everything the catalog holds, to compare before and after."""
+    modules = {m.id: (m.current_version_id, m.retired_at, m.updated_at) for m in db.session.scalars(select(Module))}
+    versions = {(v.module_id, v.number): v.content_hash for v in db.session.scalars(select(ModuleVersion))}
+    courses = {c.id: (c.content_hash, c.updated_at, c.retired_at) for c in db.session.scalars(select(Course))}
+    documents = {d.key: (d.content_hash, d.updated_at) for d in db.session.scalars(select(CatalogDocument))}
+    return {"modules": modules, "versions": versions, "courses": courses, "documents": documents}
+
+
+def test_first_load_adds_everything(app, courses_dir):
+    with app.app_context():
+        changes = load_directory(courses_dir)
+        assert sorted(changes.added) == sorted([
+            "module alpha-value (version 1)", "module beta-teams (version 1)", "module gamma-data (version 1)",
+            "course course-a", "course course-c", "sources", "self-assessment"])
+        module = db.session.get(Module, "alpha-value")
+        assert module.current_version.number == 1
+        content = module.current_version.content
+        assert [lesson["id"] for lesson in content["lessons"]["en"]] == ["first-lesson", "second-lesson"]
+        assert '<h2 id="first-lesson">' in content["lessons"]["nl"][0]["html"]
+        assert module.current_version.quiz["items"][4]["correct"] == ["true"]  # ids as written, not booleans
+        assert db.session.get(CatalogDocument, "self-assessment").data["domains"][0]["id"] == "multidisciplinary-team"
+
+
+def test_second_load_changes_nothing(app, courses_dir):
+    with app.app_context():
+        load_directory(courses_dir)
+        before = snapshot()
+        changes = load_directory(courses_dir)
+        db.session.expire_all()
+        assert not changes.changed
+        assert len(changes.unchanged) == 7
+        assert snapshot() == before
+
+
+def test_failing_load_leaves_catalog_intact(app, runner, courses_dir):
+    with app.app_context():
+        load_directory(courses_dir)
+        before = snapshot()
+    result = runner.invoke(args=["courses", "load", "--dir", str(BROKEN)])
+    assert result.exit_code == 1
+    assert "Nothing was loaded" in result.output and "[quiz.feedback]" in result.output
+    with app.app_context():
+        with pytest.raises(LoadRefused):
+            load_directory(BROKEN)
+        db.session.expire_all()
+        assert snapshot() == before
+    assert "Value and outcomes" in app.test_client().get("/modules/alpha-value?lang=en").get_data(as_text=True)
+
+
+def test_edited_lesson_makes_a_new_version_and_keeps_the_old(app, courses_dir):
+    nl = courses_dir / "modules" / "alpha-value" / "nl.md"
+    with app.app_context():
+        load_directory(courses_dir)
+        nl.write_text(nl.read_text().replace("Dit is de lestekst over", "Herschreven lestekst over", 1))
+        changes = load_directory(courses_dir)
+        assert changes.updated == ["module alpha-value (version 2)"]
+        assert "module beta-teams" in changes.unchanged
+        module = db.session.get(Module, "alpha-value")
+        numbers = [v.number for v in module.versions]
+        assert numbers == [1, 2] and module.current_version.number == 2
+        old, new = module.versions
+        assert "Herschreven" in new.content["lessons"]["nl"][0]["html"]
+        assert "Herschreven" not in old.content["lessons"]["nl"][0]["html"]
+        assert db.session.scalar(select(func.count()).select_from(ModuleVersion)) == 4
+    page = app.test_client().get("/modules/alpha-value/lessons/first-lesson?lang=nl").get_data(as_text=True)
+    assert "Herschreven lestekst" in page
+
+
+def test_reverted_files_return_to_the_earlier_version(app, courses_dir):
+    nl = courses_dir / "modules" / "alpha-value" / "nl.md"
+    original = nl.read_text()
+    with app.app_context():
+        load_directory(courses_dir)
+        nl.write_text(original.replace("Dit is", "Dat is", 1))
+        load_directory(courses_dir)
+        nl.write_text(original)
+        changes = load_directory(courses_dir)
+        assert changes.updated == ["module alpha-value (version 1)"]
+        assert db.session.get(Module, "alpha-value").current_version.number == 1
+
+
+def _remove_gamma(courses_dir: Path) -> None:
+    """Delete module gamma-data and every reference to it (so the content stays valid)."""
+    shutil.rmtree(courses_dir / "modules" / "gamma-data")
+    course = courses_dir / "course-c" / "course.yaml"
+    course.write_text(course.read_text().replace("[gamma-data, alpha-value]", "[alpha-value]"))
+    sa = courses_dir / "self-assessment.yaml"
+    sa.write_text(sa.read_text().replace("modules: [gamma-data]", "modules: [alpha-value]"))
+
+
+def test_removed_module_is_retired_not_deleted(app, client, courses_dir):
+    with app.app_context():
+        load_directory(courses_dir)
+        _remove_gamma(courses_dir)
+        changes = load_directory(courses_dir)
+        assert changes.retired == ["module gamma-data"]
+        module = db.session.get(Module, "gamma-data")
+        assert module.retired_at is not None and module.current_version.number == 1
+    resp = client.get("/modules/gamma-data?lang=en")
+    assert resp.status_code == 404
+    assert "This module has been retired" in resp.get_data(as_text=True)
+    assert "/modules/gamma-data" not in client.get("/catalog/?lang=en").get_data(as_text=True)
+    shutil.copytree(VALID / "modules" / "gamma-data", courses_dir / "modules" / "gamma-data")
+    with app.app_context():
+        changes = load_directory(courses_dir)
+        assert changes.restored == ["module gamma-data"]
+    assert client.get("/modules/gamma-data").status_code == 200
+
+
+def test_load_command_prints_changes(runner, courses_dir):
+    first = runner.invoke(args=["courses", "load", "--dir", str(courses_dir)])
+    assert first.exit_code == 0, first.output
+    assert "added (7)" in first.output
+    second = runner.invoke(args=["courses", "load", "--dir", str(courses_dir)])
+    assert second.exit_code == 0 and second.output.strip() == "unchanged: 7"

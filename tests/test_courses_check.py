@@ -1,0 +1,121 @@
+"""`flask --app elearn courses check`: valid content passes; every fault names file, line and rule."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from elearn.catalog.validate import check_directory
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALID = FIXTURES / "courses_valid"
+BROKEN = FIXTURES / "broken_courses"
+
+# (file below broken_courses/, line, rule): each one a fault planted in the fixture.
+EXPECTED_FAULTS = {
+    ("course-a/course.yaml", 6, "course.module"),            # module 'delta-missing' does not exist
+    ("course-c/course.yaml", 2, "course.phase"),             # phase D
+    ("course-c/course.yaml", 8, "yaml.duplicate-key"),       # pass_mark twice
+    ("modules/alpha-value/module.yaml", 4, "yaml.duplicate-key"),
+    ("modules/alpha-value/module.yaml", 10, "module.load"),  # 50 minutes, not a multiple of 15
+    ("modules/alpha-value/en.md", 15, "md.parallel"),        # lesson id differs from nl.md
+    ("modules/alpha-value/en.md", 17, "link.anchor"),        # #first-lesson-x
+    ("modules/alpha-value/quiz.yaml", 16, "quiz.feedback"),  # choice b without feedback.en
+    ("modules/alpha-value/quiz.yaml", 20, "quiz.correct"),   # correct: [d]
+    ("modules/beta-teams/module.yaml", 7, "module.primary-phase"),
+    ("modules/beta-teams/en.md", 19, "md.key-points"),       # closing section missing
+    ("modules/beta-teams/nl.md", 6, "link.module"),          # module:no-such-module
+    ("modules/beta-teams/quiz.yaml", 7, "quiz.source"),      # doc 009
+    ("modules/beta-teams/quiz.yaml", 74, "quiz.objective"),
+    ("modules/beta-teams/quiz.yaml", 79, "quiz.truefalse"),  # choice id yes-it-is
+    ("modules/beta-teams/quiz.yaml", 83, "quiz.correct"),
+    ("modules/gamma-data/module.yaml", 2, "module.pillar"),
+    ("modules/gamma-data/module.yaml", 8, "module.modes"),
+    ("modules/gamma-data/nl.md", 6, "link.source"),          # source:099
+    ("modules/gamma-data/nl.md", 15, "md.lesson-id"),        # ## heading without {#id}
+    ("modules/gamma-data/en.md", 2, "md.lang"),
+    ("modules/gamma-data/en.md", 15, "md.parallel"),
+    ("modules/gamma-data/quiz.yaml", 2, "quiz.draw"),
+    ("modules/gamma-data/quiz.yaml", 4, "quiz.min-items"),
+    ("self-assessment.yaml", 7, "sa.domains"),               # it-data missing
+    ("self-assessment.yaml", 67, "sa.module"),               # omega-two
+}
+
+
+def _faults(result, root: Path) -> set[tuple[str, int, str]]:
+    return {(Path(p.path).resolve().relative_to(root.resolve()).as_posix(), p.line, p.rule)
+            for p in result.problems.errors}
+
+
+def test_valid_fixture_passes_with_summary(runner):
+    result = runner.invoke(args=["courses", "check", "--dir", str(VALID)])
+    assert result.exit_code == 0, result.output
+    assert "OK: 2 courses, 3 modules, 24 quiz items, 25 self-assessment questions" in result.output
+
+
+def test_broken_fixture_reports_every_planted_fault_with_line_and_rule():
+    result = check_directory(BROKEN)
+    found = _faults(result, BROKEN)
+    assert EXPECTED_FAULTS <= found, sorted(EXPECTED_FAULTS - found)
+    assert found == EXPECTED_FAULTS, f"unexpected extra errors: {sorted(found - EXPECTED_FAULTS)}"
+    assert len({rule for _, _, rule in EXPECTED_FAULTS}) >= 10
+
+
+def test_broken_fixture_fails_the_command_with_file_line_messages(runner):
+    result = runner.invoke(args=["courses", "check", "--dir", str(BROKEN)])
+    assert result.exit_code == 1
+    assert ("broken_courses/modules/alpha-value/quiz.yaml:16: item 'single-1' choice 'b': "
+            "missing feedback.en [quiz.feedback]") in result.output
+    assert "FAILED: 26 error(s)" in result.output
+
+
+def test_json_output_lists_problems(runner):
+    result = runner.invoke(args=["courses", "check", "--dir", str(BROKEN), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["ok"] is False and data["summary"]["modules"] == 3
+    assert {"path", "line", "message", "rule", "severity"} <= set(data["problems"][0])
+
+
+def test_module_filter_shows_one_module_but_exit_code_covers_all(runner):
+    result = runner.invoke(args=["courses", "check", "--dir", str(BROKEN), "--module", "gamma-data"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "[" in line and ".yaml:" in line or ".md:" in line]
+    assert lines and all("modules/gamma-data/" in line for line in lines)
+
+
+@pytest.fixture()
+def valid_copy(tmp_path) -> Path:
+    """A writable copy of the valid fixture."""
+    target = tmp_path / "courses"
+    shutil.copytree(VALID, target)
+    return target
+
+
+def test_yaml_syntax_error_names_its_line(valid_copy):
+    path = valid_copy / "modules" / "beta-teams" / "quiz.yaml"
+    lines = path.read_text().splitlines()
+    lines[6] = '    source: {doc: "002", section: "Advies 2"'  # flow mapping never closed
+    path.write_text("\n".join(lines) + "\n")
+    errors = [p for p in check_directory(valid_copy).problems.errors if p.rule == "yaml.syntax"]
+    assert errors and errors[0].path.endswith("beta-teams/quiz.yaml") and 7 <= errors[0].line <= 9, errors
+
+
+def test_missing_language_file_and_missing_translation(valid_copy):
+    (valid_copy / "modules" / "gamma-data" / "en.md").unlink()
+    module_yaml = valid_copy / "modules" / "alpha-value" / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace('en: "Value and outcomes"', 'en: ""'))
+    problems = check_directory(valid_copy).problems.errors
+    assert any(p.rule == "file.missing" and p.path.endswith("gamma-data/en.md") for p in problems)
+    assert any(p.rule == "lang.missing" and p.path.endswith("alpha-value/module.yaml") and p.line == 4
+               and "title.en" in p.message for p in problems)
+
+
+def test_uncovered_objective_and_unknown_key(valid_copy):
+    quiz = valid_copy / "modules" / "alpha-value" / "quiz.yaml"
+    quiz.write_text(quiz.read_text().replace("objective: apply-idea", "objective: explain-idea"))
+    module_yaml = valid_copy / "modules" / "alpha-value" / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace("primary_phase: A", "primary_phase: A\nprimary-phase: A"))
+    problems = check_directory(valid_copy).problems.errors
+    assert any(p.rule == "quiz.coverage" and "apply-idea" in p.message for p in problems)
+    assert any(p.rule == "schema.unknown-key" and p.line == 8 for p in problems)

@@ -1,0 +1,147 @@
+"""Registering the tool: LTI Dynamic Registration end to end, manual registration by CLI, the
+admin page, Canvas JSON and the JWKS endpoints."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from elearn.extensions import db
+from launch_support import browser, error_code, make_browser  # noqa: F401 (fixtures)
+from lti.models import Platform
+
+
+def _registration_url(app, runner, live_server) -> str:
+    app.config["TOOL_BASE_URL"] = live_server.url
+    result = runner.invoke(args=["lti", "registration-url"])
+    assert result.exit_code == 0, result.output
+    url = re.search(r"http://\S+/lti/register\?token=\S+", result.output).group(0)
+    assert url.startswith(live_server.url)
+    return url
+
+
+def _platforms(app) -> list[Platform]:
+    with app.app_context():
+        platforms = list(db.session.scalars(select(Platform)))
+        for p in platforms:
+            _ = [d.deployment_id for d in p.deployments]
+            db.session.expunge(p)
+        return platforms
+
+
+def test_dynamic_registration_end_to_end_then_launch(app, runner, live_server, platform, browser):
+    url = _registration_url(app, runner, live_server)
+    page = platform.start_registration(browser, url)
+    assert page.status_code == 200, page.text[-800:]
+    assert '{subject: "org.imsglobal.lti.close"}' in page.text
+
+    (stored,) = _platforms(app)
+    tool = platform.platform.tool(stored.client_id)
+    assert stored.issuer == platform.issuer and stored.registered_via == "dynamic"
+    assert [d.deployment_id for d in stored.deployments] == tool["deployment_ids"]
+    assert (stored.auth_login_url, stored.auth_token_url, stored.key_set_url) == (
+        platform.auth_login_url, platform.auth_token_url, platform.key_set_url)
+    sent = tool["registration"]
+    assert sent["initiate_login_uri"] == f"{live_server.url}/lti/login"
+    assert sent["redirect_uris"] == [f"{live_server.url}/lti/launch"]
+    assert sent["jwks_uri"] == f"{live_server.url}/lti/jwks"
+    assert sent["client_name#nl"] and sent["client_name#en"]
+    assert {"https://purl.imsglobal.org/spec/lti-ags/scope/score",
+            "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"} <= set(sent["scope"].split())
+    config = sent["https://purl.imsglobal.org/spec/lti-tool-configuration"]
+    assert config["domain"] == urlsplit(live_server.url).netloc
+    assert {m["type"] for m in config["messages"]} == {"LtiResourceLinkRequest", "LtiDeepLinkingRequest"}
+    assert config["description#nl"] and config["description#en"]
+
+    resp = platform.launch(browser, role="learner", custom={"module": "care-cycle"}, resource_link_id="dr-1")
+    assert urlsplit(resp.url).path == "/modules/care-cycle"
+
+    again = platform.start_registration(make_browser(), url)  # the URL was for one registration only
+    assert again.status_code == 403 and error_code(again) == "registration_token_invalid"
+
+
+def test_registration_url_without_platform_parameters_explains_itself(app, runner, live_server, browser):
+    url = _registration_url(app, runner, live_server)
+    resp = browser.get(url, headers={"Accept-Language": "nl"})
+    assert resp.status_code == 200 and 'lang="nl"' in resp.text
+
+
+def test_unknown_registration_token_is_refused(app, live_server, platform, browser):
+    resp = platform.start_registration(browser, f"{live_server.url}/lti/register?token=made-up")
+    assert resp.status_code == 403 and error_code(resp) == "registration_token_invalid"
+    assert _platforms(app) == []
+
+
+def test_issuer_that_is_not_the_configuration_urls_prefix_is_refused(app, runner, live_server, platform, browser):
+    url = _registration_url(app, runner, live_server)
+    # The same platform reached under another host name: its issuer no longer prefixes the URL.
+    config_url = platform.openid_configuration_url.replace("127.0.0.1", "localhost")
+    resp = browser.get(url, params={"openid_configuration": config_url, "registration_token": "t"})
+    assert resp.status_code == 502 and error_code(resp) == "registration_failed"
+    assert "does not match" in resp.text
+    assert _platforms(app) == []
+
+
+def test_platform_refusing_the_registration_is_reported(app, runner, live_server, platform, browser):
+    url = _registration_url(app, runner, live_server)
+    platform.fail("/register", 422, body={"errors": [{"field": "jwks_uri", "message": "is not reachable"}]})
+    resp = platform.start_registration(browser, url)
+    assert resp.status_code == 502 and error_code(resp) == "registration_failed"
+    assert "is not reachable" in resp.text
+    assert _platforms(app) == []
+    retry = platform.start_registration(browser, url)  # a failed attempt does not use up the URL
+    assert retry.status_code == 200 and len(_platforms(app)) == 1
+
+
+def test_manual_registration_by_cli_then_launch(app, runner, live_server, platform, browser):
+    tool = platform.register_tool(login_url=f"{live_server.url}/lti/login", launch_url=f"{live_server.url}/lti/launch",
+                                  jwks_url=f"{live_server.url}/lti/jwks")
+    args = ["lti", "add-platform", "--issuer", platform.issuer, "--client-id", tool["client_id"],
+            "--deployment-id", "extra-deployment", "--deployment-id", tool["deployment_ids"][0],
+            "--auth-login-url", platform.auth_login_url, "--auth-token-url", platform.auth_token_url,
+            "--key-set-url", platform.key_set_url, "--name", "Demo LMS"]
+    first = runner.invoke(args=args)
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(args=args).exit_code == 0  # idempotent
+    (stored,) = _platforms(app)
+    assert sorted(d.deployment_id for d in stored.deployments) == sorted(["extra-deployment", tool["deployment_ids"][0]])
+
+    listing = runner.invoke(args=["lti", "list-platforms"])
+    assert platform.issuer in listing.output and tool["client_id"] in listing.output
+
+    resp = platform.launch(browser, role="instructor", locale="en", resource_link_id="manual-1")
+    assert resp.status_code == 200 and urlsplit(resp.url).path == "/catalog/"
+
+
+def test_manual_registration_with_a_bad_url_stores_nothing(app, runner):
+    result = runner.invoke(args=["lti", "add-platform", "--issuer", "https://lms.example", "--client-id", "c",
+                                 "--auth-login-url", "not a url", "--auth-token-url", "https://lms.example/t",
+                                 "--key-set-url", "https://lms.example/k"])
+    assert result.exit_code != 0 and "auth_login_url" in result.output
+    assert _platforms(app) == []
+
+
+def test_register_info_page_in_dutch_and_english(client):
+    nl = client.get("/lti/register/info", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    en = client.get("/lti/register/info?lang=en").get_data(as_text=True)
+    assert 'lang="nl"' in nl and 'lang="en"' in en
+    for page in (nl, en):
+        assert "http://localhost/lti/login" in page and "http://localhost/lti/jwks" in page
+
+
+def test_canvas_json_configuration(client):
+    config = client.get("/lti/config.json").get_json()
+    assert config["oidc_initiation_url"] == "http://localhost/lti/login"
+    assert config["target_link_uri"] == "http://localhost/lti/launch"
+    assert config["public_jwk_url"] == "http://localhost/lti/jwks"
+    assert "https://purl.imsglobal.org/spec/lti-ags/scope/score" in config["scopes"]
+    placements = config["extensions"][0]["settings"]["placements"]
+    assert {p["message_type"] for p in placements} == {"LtiDeepLinkingRequest"}
+
+
+def test_jwks_served_at_both_addresses_with_current_and_next_keys(client):
+    first = client.get("/lti/jwks").get_json()
+    assert client.get("/.well-known/jwks.json").get_json() == first
+    assert len(first["keys"]) == 2
+    assert all(k["kty"] == "RSA" and k["alg"] == "RS256" and k["use"] == "sig" and "d" not in k for k in first["keys"])

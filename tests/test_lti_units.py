@@ -1,0 +1,161 @@
+"""lti/ pieces on their own: role vocabulary, tool keys, state stores, registry, token cache."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from elearn.extensions import db
+from launch_support import random_prefix, redis_or_skip
+from lti import keys, registry
+from lti.errors import LtiError
+from lti.roles import normalise_roles
+from lti.service_auth import TokenCache, next_link
+from lti.services import scores_url
+from lti.state_store import DbStateStore, LoginState, RedisStateStore
+
+V2 = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize("roles, expected", [
+    ([V2 + "membership#Learner"], {"learner"}),
+    ([V2 + "membership#Instructor"], {"instructor"}),
+    ([V2 + "membership/Instructor#TeachingAssistant"], {"instructor"}),
+    ([V2 + "membership#ContentDeveloper"], {"instructor"}),
+    ([V2 + "membership#Administrator"], {"admin"}),
+    ([V2 + "institution/person#Administrator", V2 + "membership#Learner"], {"admin", "learner"}),
+    ([V2 + "system/person#Administrator"], {"admin"}),
+    ([V2 + "institution/person#Faculty"], {"learner"}),  # faculty somewhere is not instructor here
+    (["Instructor"], {"instructor"}),
+    (["Learner", "TeachingAssistant"], {"learner", "instructor"}),
+    (["urn:lti:role:ims/lis/Instructor"], {"instructor"}),
+    (["urn:lti:role:ims/lis/Instructor/TeachingAssistant"], {"instructor"}),
+    (["urn:lti:role:ims/lis/Learner"], {"learner"}),
+    (["urn:lti:instrole:ims/lis/Administrator"], {"admin"}),
+    (["urn:lti:sysrole:ims/lis/SysAdmin"], {"admin"}),
+    ([V2 + "membership#Mentor"], {"learner"}),
+    (["http://example.com/unknown#Role"], {"learner"}),
+    ([], {"learner"}),
+])
+def test_roles_are_normalised(roles, expected):
+    assert normalise_roles(roles) == frozenset(expected)
+
+
+def test_keys_created_lazily_and_rotated_next_current_previous(app):
+    with app.app_context():
+        first = keys.jwks(db.session)
+        kids = [k["kid"] for k in first["keys"]]
+        assert len(kids) == 2
+        current = keys.signing_key(db.session).kid
+        upcoming = next(k for k in kids if k != current)
+        result = keys.rotate(db.session)
+        assert (result["previous"], result["current"]) == (current, upcoming)  # the published next is used
+        assert keys.signing_key(db.session).kid == upcoming
+        published = {k["kid"] for k in keys.jwks(db.session)["keys"]}
+        assert published == {current, upcoming, result["next"]}
+        # A rotation long after the previous key's tokens expired drops it.
+        second = keys.rotate(db.session, token_lifetime=timedelta(0))
+        assert second["dropped"] == 1
+        assert current not in {k["kid"] for k in keys.jwks(db.session)["keys"]}
+        db.session.rollback()
+
+
+def test_rotation_keeps_a_previous_key_whose_tokens_may_be_alive(app):
+    with app.app_context():
+        keys.ensure_keys(db.session)
+        first = keys.rotate(db.session)
+        second = keys.rotate(db.session)  # within the token lifetime: both earlier keys still published
+        published = {k["kid"] for k in keys.jwks(db.session)["keys"]}
+        assert {first["previous"], second["previous"], second["current"], second["next"]} <= published
+        db.session.rollback()
+
+
+def _login(state="state-1", nonce="nonce-1"):
+    return LoginState(state=state, nonce=nonce, platform_id=1, binding="b", storage_target="_parent",
+                      platform_origin="http://127.0.0.1:1", login_params={"iss": "x"})
+
+
+def _exercise_store(store):
+    store.save_state(_login(), ttl=60)
+    loaded = store.get_state("state-1")
+    assert (loaded.nonce, loaded.binding, loaded.storage_target, loaded.login_params) == (
+        "nonce-1", "b", "_parent", {"iss": "x"})
+    assert store.get_state("state-2") is None
+    store.delete_state("state-1")
+    assert store.get_state("state-1") is None
+    assert not store.nonce_used("iss", "n")
+    assert store.use_nonce("iss", "n") is True
+    assert store.use_nonce("iss", "n") is False  # the second use is a replay
+    assert store.nonce_used("iss", "n") and not store.nonce_used("other-iss", "n")
+    store.save_state(_login("state-old"), ttl=-1)  # already expired
+    assert store.get_state("state-old") is None
+
+
+def test_database_state_store(app):
+    with app.app_context():
+        _exercise_store(DbStateStore(db.session))
+
+
+@pytest.mark.services
+def test_redis_state_store():
+    client = redis_or_skip()
+    prefix = random_prefix()
+    try:
+        store = RedisStateStore(client, prefix)
+        _exercise_store(store)
+        store.save_state(_login("state-ttl"), ttl=60)
+        assert 0 < client.ttl(f"{prefix}state:state-ttl") <= 60  # Redis expires logins by itself
+    finally:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+
+
+def test_add_platform_is_idempotent_and_adds_deployments(app):
+    with app.app_context():
+        args = dict(issuer="https://lms.example", client_id="c1", auth_login_url="https://lms.example/auth",
+                    auth_token_url="https://lms.example/token", key_set_url="https://lms.example/jwks")
+        first = registry.add_platform(db.session, deployment_ids=["d1"], **args)
+        again = registry.add_platform(db.session, deployment_ids=["d1", "d2"], auth_audience="aud", **args)
+        assert first.id == again.id
+        assert [d.deployment_id for d in again.deployments] == ["d1", "d2"]
+        assert again.auth_audience == "aud"
+        registry.add_platform(db.session, deployment_ids=["x"], **dict(args, client_id="c2"))
+        assert registry.resolve_platform(db.session, "https://lms.example", "c2").client_id == "c2"
+        assert registry.resolve_platform(db.session, "https://lms.example", None, "d2").client_id == "c1"
+        with pytest.raises(LtiError) as ambiguous:
+            registry.resolve_platform(db.session, "https://lms.example")
+        assert ambiguous.value.code == "ambiguous_platform"
+        db.session.rollback()
+
+
+def test_token_cache_expires_tokens_before_they_do():
+    cache = TokenCache()
+    cache.put("k", "token", expires_in=3600)
+    assert cache.get("k") == "token"
+    cache.put("k", "short", expires_in=30)  # inside the safety margin: not worth using
+    assert cache.get("k") is None
+    cache.put("k", "token", expires_in=3600)
+    cache.drop("k")
+    assert cache.get("k") is None
+
+
+@pytest.mark.services
+def test_token_cache_is_shared_through_redis():
+    client = redis_or_skip()
+    prefix = random_prefix()
+    try:
+        TokenCache(client, prefix).put("p:s", "shared-token", expires_in=3600)
+        assert TokenCache(client, prefix).get("p:s") == "shared-token"  # another worker sees it
+        assert 0 < client.ttl(f"{prefix}token:p:s") <= 3600
+    finally:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+
+
+def test_link_header_and_scores_url():
+    header = '<https://lms.example/Items?Page=2&Token=AbC>; rel="next", <https://lms.example/Items?page=9>; rel="last"'
+    assert next_link(header) == "https://lms.example/Items?Page=2&Token=AbC"  # case kept
+    assert next_link('<https://x/last>; rel="last"') is None
+    assert scores_url("https://lms.example/lineitems/7/lineitem?type_id=3") == \
+        "https://lms.example/lineitems/7/lineitem/scores?type_id=3"
+
