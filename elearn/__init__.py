@@ -39,12 +39,14 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.catalog import views as catalog_views
     from elearn.launch import views as launch_views
     from elearn.learning import views as learning_views
+    from elearn.quizzes import views as quiz_views
     from elearn.selfassessment import views as selfassessment_views
 
     app.register_blueprint(main.bp)
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(learning_views.bp)
+    app.register_blueprint(quiz_views.bp)
     app.register_blueprint(selfassessment_views.bp)
     if app.config["DEMO_LMS"]:
         from elearn.demo import views as demo_views

@@ -55,6 +55,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     # How long a launch token (the in-frame session) stays valid, in seconds.
     LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", str(8 * 3600)))
+    # Grades: the single-machine default delivers scores in a thread of each web process; with a
+    # separate `flask --app elearn grades run` worker (Procfile `worker:`) set GRADES_INLINE=0.
+    GRADES_INLINE = _bool("GRADES_INLINE", True)
+    GRADES_BACKOFF_BASE = float(os.environ.get("GRADES_BACKOFF_BASE", "5"))
+    GRADES_BACKOFF_CAP = float(os.environ.get("GRADES_BACKOFF_CAP", "3600"))
+    GRADES_MAX_TRIES = int(os.environ.get("GRADES_MAX_TRIES", "25"))
+    GRADES_LEASE_SECONDS = float(os.environ.get("GRADES_LEASE_SECONDS", "120"))
+    GRADES_POLL_SECONDS = float(os.environ.get("GRADES_POLL_SECONDS", "5"))
+    # Slack after a quiz deadline for the submit to travel.
+    QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     TESTING = False
 
 

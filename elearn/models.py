@@ -5,3 +5,5 @@ import elearn.demo.models  # noqa: F401
 import elearn.catalog.models  # noqa: F401
 import elearn.learning.models  # noqa: F401
 import elearn.selfassessment.models  # noqa: F401
+import elearn.quizzes.models  # noqa: F401
+import elearn.grades.models  # noqa: F401

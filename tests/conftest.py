@@ -39,6 +39,9 @@ def app_config(database_url) -> dict:
         "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
         "DEMO_LMS": True,
         "SERVER_NAME": None,
+        # Tests deliver grades explicitly (deliver_due), so each step is seen; one test turns it on.
+        "GRADES_INLINE": False,
+        "GRADES_BACKOFF_BASE": 0.01,
     }
 
 
@@ -94,6 +97,7 @@ class LiveServer:
     """A WSGI app served on 127.0.0.1 in a background thread, over real HTTP."""
 
     def __init__(self, wsgi_app, host: str = "127.0.0.1"):
+        self.app = wsgi_app
         self._server = make_server(host, 0, wsgi_app, threaded=True)
         self.host = host
         self.port = self._server.server_port
