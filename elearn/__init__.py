@@ -40,6 +40,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.launch import views as launch_views
     from elearn.learning import views as learning_views
     from elearn.quizzes import views as quiz_views
+    from elearn.instructor import views as instructor_views
     from elearn.selfassessment import views as selfassessment_views
 
     app.register_blueprint(main.bp)
@@ -47,6 +48,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.register_blueprint(catalog_views.bp)
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(quiz_views.bp)
+    app.register_blueprint(instructor_views.bp)
     app.register_blueprint(selfassessment_views.bp)
     if app.config["DEMO_LMS"]:
         from elearn.demo import views as demo_views

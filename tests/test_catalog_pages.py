@@ -66,7 +66,7 @@ def test_module_page_in_dutch_and_english(loaded, client):
     assert 'id="key-points"' in en and 'id="references"' in en
     assert "60 min" in en
     assert "8 questions; you pass with 70% or more." in en
-    assert "The post-test will be available soon." in en  # no quiz endpoint in this app yet
+    assert "Go to the post-test" in en
     assert "progress is saved when you open this module from your learning platform" in en
     assert 'id="src-002"' in en and "Advice on education and training" in en
 
@@ -91,16 +91,10 @@ def test_unknown_module_and_lesson_are_clear_404s(loaded, client):
     assert resp.status_code == 404 and "has no lesson “nope”" in resp.get_data(as_text=True)
 
 
-def test_post_test_button_appears_once_the_quiz_engine_exists(app_config, _schema):
-    from elearn import create_app
-
-    app = create_app(dict(app_config))
-    if "quizzes.start" not in app.view_functions:
-        app.add_url_rule("/quiz-test/<module_id>/start", endpoint="quizzes.start", view_func=lambda module_id: "")
-    with app.app_context():
-        load_directory(VALID)
-    html = _text(app.test_client().get("/modules/alpha-value?lang=en"))
-    assert "Start the post-test" in html and "available soon" not in html
+def test_module_page_links_to_its_post_test(loaded, client):
+    html = _text(client.get("/modules/alpha-value?lang=en"))
+    assert "Go to the post-test" in html and 'href="/modules/alpha-value/post-test' in html
+    assert "8 questions; you pass with 70% or more." in html
 
 
 def test_marking_done_needs_a_launch(loaded, client):

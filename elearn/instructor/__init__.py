@@ -1,0 +1,1 @@
+"""Instructor pages: results of a placement, grade deliveries, quiz settings, item statistics."""

@@ -1,0 +1,64 @@
+"""What an instructor sees of one placement: each learner's attempts, counting score, deliveries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from elearn.extensions import db
+from elearn.grades.models import GradeDelivery
+from elearn.launch.models import ResourceLink, User
+from elearn.quizzes.analysis import Analysis, analyse
+from elearn.quizzes.models import Attempt
+from elearn.quizzes.policy import QuizSettings
+
+
+@dataclass
+class LearnerResult:
+    """One learner's row: attempts, the counting one, and where their grade is."""
+
+    user: User
+    attempts: list[Attempt]
+    counting: Attempt | None
+    delivery: GradeDelivery | None     # the latest delivery
+    extra_time: float
+
+    @property
+    def running(self) -> bool:
+        """An attempt is open right now."""
+        return any(a.finished_at is None for a in self.attempts)
+
+
+def learner_results(link: ResourceLink, settings: QuizSettings) -> list[LearnerResult]:
+    """Every learner who attempted the post-test through this placement, by name."""
+    from elearn.quizzes.models import ExtraTime
+
+    attempts = db.session.scalars(select(Attempt).where(Attempt.resource_link_pk == link.id)
+                                  .order_by(Attempt.user_id, Attempt.number)).all()
+    deliveries = {d.user_id: d for d in db.session.scalars(
+        select(GradeDelivery).where(GradeDelivery.resource_link_pk == link.id).order_by(GradeDelivery.id))}
+    extra = {e.user_id: e.multiplier for e in db.session.scalars(
+        select(ExtraTime).where(ExtraTime.resource_link_pk == link.id))}
+    by_user: dict[int, list[Attempt]] = {}
+    for attempt in attempts:
+        by_user.setdefault(attempt.user_id, []).append(attempt)
+    rows = [LearnerResult(own[0].user, own, settings.counting_attempt(own), deliveries.get(user_id),
+                          extra.get(user_id, 1.0)) for user_id, own in by_user.items()]
+    return sorted(rows, key=lambda r: ((r.user.family_name or r.user.name or r.user.sub).lower()))
+
+
+def problem_deliveries(link: ResourceLink) -> list[GradeDelivery]:
+    """Deliveries of this placement that are parked, or still retrying after a failure."""
+    return list(db.session.scalars(select(GradeDelivery).where(
+        GradeDelivery.resource_link_pk == link.id,
+        (GradeDelivery.status == "parked") | ((GradeDelivery.status == "pending") & (GradeDelivery.tries > 0)))
+        .order_by(GradeDelivery.id)))
+
+
+def item_analysis(link: ResourceLink, module_id: str) -> Analysis:
+    """Moodle-style statistics over each learner's first finished attempt in this placement."""
+    firsts = db.session.scalars(select(Attempt).where(
+        Attempt.resource_link_pk == link.id, Attempt.module_id == module_id, Attempt.number == 1,
+        Attempt.finished_at.is_not(None)).order_by(Attempt.id))
+    rows = [{row["item"]: row["fraction"] for row in a.result["items"]} for a in firsts]
+    return analyse(rows)

@@ -1,0 +1,208 @@
+"""Instructor pages of a placement: results, grade deliveries, quiz settings, extra time, item
+statistics (CSV) and the pool as GIFT; and the LTI submission review of one learner's attempt."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from elearn.catalog.labels import content_lang, pick
+from elearn.catalog.models import live_module
+from elearn.extensions import db
+from elearn.grades.models import PARKED, PENDING, GradeDelivery
+from elearn.instructor.results import item_analysis, learner_results, problem_deliveries
+from elearn.launch.models import LaunchSession, ResourceLink, User
+from elearn.launch.session import current_launch, launch_required, read_ids
+from elearn.learning.guard import form_is_genuine
+from elearn.quizzes import attempts as ops
+from elearn.quizzes.analysis import to_csv
+from elearn.quizzes.gift import export_gift
+from elearn.quizzes.messages import QuizError
+from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
+from elearn.quizzes.policy import CountingRule, QuizSettings, ReviewPolicy
+from lti.models import utcnow
+
+bp = Blueprint("instructor", __name__, url_prefix="/instructor")
+
+
+def _placement() -> tuple[ResourceLink, object]:
+    """The instructor's own placement (from the launch) and its live module; 404 otherwise."""
+    launch = current_launch()
+    link = db.session.get(ResourceLink, launch.resource_link_pk) if launch.resource_link_pk else None
+    module = live_module(link.module_id) if link and link.module_id else None
+    if module is None:
+        abort(404, description="this launch has no module placement")
+    return link, module
+
+
+def _genuine_or_400() -> None:
+    """State-changing forms need the launch token or a CSRF token."""
+    if not form_is_genuine():
+        abort(400, description="form without launch token or CSRF token")
+
+
+@bp.get("/results")
+@launch_required("instructor")
+def results():
+    """Learners of this placement with attempts, counting score, pass and grade delivery."""
+    link, module = _placement()
+    version = module.current_version
+    settings = ops.settings_for(link, version.quiz)
+    stored = db.session.get(PlacementSettings, link.id)
+    return render_template(
+        "instructor/results.html", link=link, module=module, title=pick(version.content["title"], content_lang()),
+        settings=settings, rows=learner_results(link, settings), problems=problem_deliveries(link),
+        custom=stored.values if stored else {}, counting_rules=list(CountingRule), review_policies=list(ReviewPolicy),
+        learners=_context_learners(link), pool_size=len(version.quiz.get("items", [])))
+
+
+def _context_learners(link: ResourceLink) -> list[User]:
+    """People who launched in this placement's course (for the extra-time form)."""
+    return list(db.session.scalars(select(User).join(LaunchSession, LaunchSession.user_id == User.id)
+                                   .where(LaunchSession.context_pk == link.context_pk).distinct()
+                                   .order_by(User.family_name, User.name)))
+
+
+@bp.post("/settings")
+@launch_required("instructor")
+def save_settings():
+    """Attempt limit, wait, counting rule, time limit and review policy for this placement."""
+    _genuine_or_400()
+    link, module = _placement()
+    form = request.form
+
+    def number(name: str) -> int | None:
+        """A whole number from the form; blank means none."""
+        value = form.get(name, "").strip()
+        if not value:
+            return None
+        if not value.isdigit():
+            raise ValueError(name)
+        return int(value)
+
+    try:
+        values = {"attempt_limit": number("attempt_limit"), "wait_minutes": number("wait_minutes") or 0,
+                  "time_limit_minutes": number("time_limit_minutes"),
+                  "counting": form.get("counting", "highest"), "review": form.get("review", "after_passing")}
+        QuizSettings.from_quiz(module.current_version.quiz, **values)
+    except (QuizError, ValueError) as error:
+        message = error.translate(_) if isinstance(error, QuizError) else _("Give whole numbers, or leave blank.")
+        flash(_("The settings were not saved: %(reason)s", reason=message), "error")
+        return redirect(url_for("instructor.results"))
+    stored = db.session.get(PlacementSettings, link.id) or PlacementSettings(resource_link_pk=link.id)
+    stored.values, stored.updated_by = values, current_launch().user_id
+    db.session.merge(stored)
+    db.session.commit()
+    flash(_("The post-test settings are saved. They apply to attempts started from now on."), "ok")
+    return redirect(url_for("instructor.results"))
+
+
+@bp.post("/extra-time")
+@launch_required("instructor")
+def save_extra_time():
+    """Give one learner more time (a multiplier of the time limit, 1 to 4)."""
+    _genuine_or_400()
+    link, _module = _placement()
+    try:
+        user_id, multiplier = int(request.form["user_id"]), float(request.form["multiplier"].replace(",", "."))
+    except (KeyError, ValueError):
+        abort(400, description="user_id and multiplier are required")
+    if user_id not in {u.id for u in _context_learners(link)} or not 1.0 <= multiplier <= 4.0:
+        flash(_("Extra time is a multiplier from 1 to 4, for a learner of this course."), "error")
+        return redirect(url_for("instructor.results"))
+    row = db.session.scalar(select(ExtraTime).filter_by(resource_link_pk=link.id, user_id=user_id))
+    if row is None:
+        row = ExtraTime(resource_link_pk=link.id, user_id=user_id)
+        db.session.add(row)
+    row.multiplier = multiplier
+    db.session.commit()
+    flash(_("Extra time saved."), "ok")
+    return redirect(url_for("instructor.results"))
+
+
+@bp.post("/deliveries/retry")
+@launch_required("instructor")
+def retry_deliveries():
+    """Send this placement's parked scores again."""
+    _genuine_or_400()
+    link, _module = _placement()
+    done = db.session.execute(update(GradeDelivery).where(
+        GradeDelivery.resource_link_pk == link.id, GradeDelivery.status == PARKED)
+        .values(status=PENDING, tries=0, next_try_at=utcnow(), lease_until=None, lease_owner=None))
+    db.session.commit()
+    from elearn.grades.worker import kick_inline
+
+    kick_inline()
+    flash(_("%(count)s score(s) queued to be sent again.", count=done.rowcount), "ok")
+    return redirect(url_for("instructor.results"))
+
+
+@bp.get("/items")
+@launch_required("instructor")
+def items():
+    """Item statistics of first attempts, as Moodle computes them."""
+    link, module = _placement()
+    version = module.current_version
+    analysis = item_analysis(link, module.id)
+    prompts = {i["id"]: pick(i.get("prompt"), content_lang()) for i in version.quiz.get("items", [])}
+    return render_template("instructor/items.html", analysis=analysis, prompts=prompts, module=module,
+                           title=pick(version.content["title"], content_lang()))
+
+
+@bp.get("/items.csv")
+@launch_required("instructor")
+def items_csv():
+    """The item statistics as CSV (semicolons and decimal commas for a Dutch spreadsheet)."""
+    link, module = _placement()
+    body = to_csv(item_analysis(link, module.id), decimal_comma=content_lang() == "nl")
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{module.id}-item-statistics.csv"'})
+
+
+@bp.get("/pool.gift")
+@launch_required("instructor")
+def pool_gift():
+    """The module's question pool in Moodle's GIFT format, in the page language."""
+    _link, module = _placement()
+    lang = content_lang()
+    return Response(export_gift(module.current_version.quiz, lang), mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="{module.id}-{lang}.gift.txt"'})
+
+
+@bp.get("/review")
+@launch_required()
+def submission_review():
+    """LtiSubmissionReviewRequest: the counting attempt of the learner named in `for_user`."""
+    from elearn.quizzes.views import render_result
+
+    launch = current_launch()
+    row = db.session.get(LaunchSession, read_ids(launch.token)[0])
+    sub = (row.for_user or {}).get("user_id") or (row.for_user or {}).get("sub")
+    learner = db.session.scalar(select(User).filter_by(platform_id=launch.platform_id, sub=sub)) if sub else None
+    if learner is None or (learner.id != launch.user_id and not launch.is_instructor):
+        abort(404 if learner is None else 403)
+    link, module = _placement()
+    attempts = ops.attempts_of(learner.id, link.id, module.id)
+    counting = ops.settings_for(link, module.current_version.quiz).counting_attempt(attempts)
+    if counting is None:
+        return render_template("instructor/no_attempt.html", learner=learner, module=module,
+                               title=pick(module.current_version.content["title"], content_lang())), 404
+    return render_result(counting, reviewer=True)
+
+
+def attempt_for_instructor(attempt_id: int) -> Attempt:
+    """An attempt of the instructor's own placement (never another course's)."""
+    link, _module = _placement()
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.resource_link_pk != link.id:
+        abort(404)
+    return attempt
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@launch_required("instructor")
+def attempt(attempt_id: int):
+    """One learner's attempt with answers and feedback, for the instructor."""
+    from elearn.quizzes.views import render_result
+
+    return render_result(attempt_for_instructor(attempt_id), reviewer=True)
