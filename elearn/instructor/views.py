@@ -179,13 +179,14 @@ def submission_review():
     row = db.session.get(LaunchSession, read_ids(launch.token)[0])
     sub = (row.for_user or {}).get("user_id") or (row.for_user or {}).get("sub")
     learner = db.session.scalar(select(User).filter_by(platform_id=launch.platform_id, sub=sub)) if sub else None
-    if learner is None or (learner.id != launch.user_id and not launch.is_instructor):
-        abort(404 if learner is None else 403)
+    if not launch.is_instructor and (learner is None or learner.id != launch.user_id):
+        abort(403)
     link, module = _placement()
-    attempts = ops.attempts_of(learner.id, link.id, module.id)
+    attempts = ops.attempts_of(learner.id, link.id, module.id) if learner else []
     counting = ops.settings_for(link, module.current_version.quiz).counting_attempt(attempts)
     if counting is None:
-        return render_template("instructor/no_attempt.html", learner=learner, module=module,
+        name = (learner.name if learner else None) or (row.for_user or {}).get("name") or sub
+        return render_template("instructor/no_attempt.html", name=name, module=module,
                                title=pick(module.current_version.content["title"], content_lang())), 404
     return render_result(counting, reviewer=True)
 
