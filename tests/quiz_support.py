@@ -30,6 +30,7 @@ def loaded(app):
 def launch_learner(platform, browser, **options):
     """A learner launch on the alpha-value placement; returns (module page response, lt)."""
     options.setdefault("custom", {"module": MODULE})
+    options.setdefault("locale", "en")
     resp = platform.launch(browser, role=options.pop("role", "learner"), **options)
     assert resp.status_code == 200, resp.text[:500]
     return resp, lt_of(resp.url)

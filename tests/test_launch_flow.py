@@ -96,7 +96,7 @@ def test_deep_linking_response_signed_by_the_tool_is_accepted_by_the_platform(ap
     assert item["custom"] == {"module": "care-cycle"} and item["lineItem"]["scoreMaximum"] == 100
 
 
-def test_submission_review_lands_on_the_module_with_the_reviewed_user(app, tool, platform, browser):
+def test_submission_review_lands_on_the_review_with_the_reviewed_user(app, tool, platform, browser):
     from lti.models import Platform
     from lti.services import LineItem, TokenCache, connector_for, create_line_item
 
@@ -108,7 +108,7 @@ def test_submission_review_lands_on_the_module_with_the_reviewed_user(app, tool,
                                                                    resource_link_id="rl-sr"))
     resp = platform.launch(browser, role="instructor", custom={"module": "care-cycle"}, resource_link_id="rl-sr",
                            message_type="LtiSubmissionReviewRequest", for_user={"sub": "student-9"})
-    assert urlsplit(resp.url).path == "/modules/care-cycle"
+    assert urlsplit(resp.url).path == "/instructor/review"            # Stu has no attempt yet: it says so
     row = _launch_session(app, lt_of(resp.url))
     assert row.message_type == "LtiSubmissionReviewRequest" and row.for_user["user_id"] == "student-9"
 

@@ -73,8 +73,12 @@ def retry_after_seconds(value: str | None) -> float:
 
 def line_item_for(delivery: GradeDelivery, conn) -> str:
     """The line item URL of the placement: the launch's, else one found or created (and kept)."""
+    link = db.session.get(ResourceLink, delivery.resource_link_pk)
+    if link.ags_lineitem_url:
+        return link.ags_lineitem_url
+    # No column yet: lock the link (PostgreSQL) so that one worker finds or creates it, then look again.
     link = db.session.scalar(select(ResourceLink).where(ResourceLink.id == delivery.resource_link_pk)
-                             .with_for_update())  # PostgreSQL: one worker creates a link's column
+                             .with_for_update().execution_options(populate_existing=True))
     if link.ags_lineitem_url:
         return link.ags_lineitem_url
     if not link.ags_lineitems_url or C.SCOPE_LINEITEM not in (link.ags_scope or []):
