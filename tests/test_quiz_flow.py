@@ -97,3 +97,17 @@ def test_attempts_stay_tied_to_the_content_version(loaded, tool, platform, brows
         assert db.session.get(Module, MODULE).current_version_id != stored.version_id
     page = browser.get(result.url)
     assert page.status_code == 200 and "herzien" not in page.text    # reviewed on the version it was taken on
+
+
+def test_course_copy_reuses_the_copied_column_instead_of_making_a_second(loaded, tool, platform, browser, app):
+    platform.platform.ensure_context("course-copy")       # the LMS copied the course with its gradebook column
+    item_id = platform.platform.store.add_lineitem({"label": "Post-test: Waarde", "scoreMaximum": 100,
+                                                     "resourceId": MODULE, "tag": "vbhc-post-test",
+                                                     "_context_id": "course-copy"})
+    _, lt = launch_learner(platform, browser, resource_link_id="rl-copied", context_id="course-copy")
+    take(browser, tool, lt)
+    with app.app_context():
+        assert deliver_due() == {"delivered": 1}
+    url = platform.lineitems_url("course-copy") + "/" + str(item_id)
+    assert [s.lineitem_url for s in platform.scores if s.context_id == "course-copy"] == [url]
+    assert sum(1 for i in platform.lineitems if i["id"].startswith(platform.lineitems_url("course-copy"))) == 1

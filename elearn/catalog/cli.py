@@ -83,3 +83,60 @@ def load_command(directory: str | None) -> None:
         sys.exit(1)
     for line in changes.lines():
         click.echo(line)
+
+
+@courses.command("gift-export")
+@click.argument("module_id")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=DIR_HELP)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File (default: stdout).")
+@with_appcontext
+def gift_export(module_id: str, lang: str, directory: str | None, output) -> None:
+    """Write a module's post-test pool (from its quiz.yaml) as Moodle GIFT, one language."""
+    from elearn.quizzes.gift import export_gift
+    from elearn.quizzes.messages import GiftError
+
+    try:
+        output.write(export_gift(_pool(_directory(directory), module_id), lang))
+    except GiftError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@courses.command("gift-import")
+@click.argument("gift_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", type=click.Choice(["nl", "en"]), required=True, help="The language of the GIFT file.")
+@click.option("--module", "module_id", help="Merge the file's texts into this module's pool (same question ids).")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help=DIR_HELP)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File (default: stdout).")
+@with_appcontext
+def gift_import(gift_file: str, lang: str, module_id: str | None, directory: str | None, output) -> None:
+    """Read a GIFT file into quiz.yaml form: a new pool, or one language merged into a module's pool.
+    Review the result, save it as the module's quiz.yaml and run `courses check`."""
+    import yaml
+
+    from elearn.quizzes.gift import import_gift, merge_language
+    from elearn.quizzes.messages import GiftError
+
+    try:
+        items = import_gift(Path(gift_file).read_text(encoding="utf-8"), lang)
+        pool = {"pass_mark": 70, "draw": min(8, len(items)), "items": items}
+        if module_id:
+            pool = dict(_pool(_directory(directory), module_id))
+            pool["items"] = merge_language(pool["items"], items, lang)
+    except GiftError as error:
+        raise click.ClickException(f"{gift_file}: {error}") from None
+    output.write(yaml.safe_dump(pool, allow_unicode=True, sort_keys=False, width=100))
+
+
+def _pool(root: Path, module_id: str) -> dict:
+    """A module's quiz.yaml as written (ids as the text written: `true` stays a string)."""
+    from elearn.catalog import yamlsrc
+    from elearn.catalog.content import plain
+
+    path = root / "modules" / module_id / "quiz.yaml"
+    if not path.is_file():
+        raise click.ClickException(f"{path}: no such quiz file")
+    value, problems = yamlsrc.load(path.read_text(encoding="utf-8"))
+    if problems or not isinstance(value, dict):
+        raise click.ClickException(f"{path}: not valid YAML; run `flask --app elearn courses check`")
+    return plain(value)
