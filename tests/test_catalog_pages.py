@@ -67,6 +67,7 @@ def test_module_page_in_dutch_and_english(loaded, client):
     assert "60 min" in en
     assert "8 questions; you pass with 70% or more." in en
     assert "Go to the post-test" in en
+    assert "Leerdoelen" in nl and "Naar de eindtoets" in nl and "Learning objectives" not in nl   # interface in Dutch
     assert "progress is saved when you open this module from your learning platform" in en
     assert 'id="src-002"' in en and "Advice on education and training" in en
 

@@ -179,3 +179,6 @@ def test_error_page_speaks_the_launch_language(app, tool, platform, browser):
     resp = make_browser().post(f"{tool.url}/lti/launch", data={"id_token": "x", "state": "y"},
                                headers={"Accept-Language": "en-US,en;q=0.9"})
     assert 'lang="en"' in resp.text and error_code(resp) == "malformed_token"
+    dutch = platform.launch(make_browser(), locale="nl", mutate=_set(VERSION, "1.2.0"))
+    assert 'lang="nl"' in dutch.text and error_code(dutch) == "wrong_version"
+    assert "LMS" in dutch.text and "Foutcode" in dutch.text          # the page itself in Dutch, not only its lang
