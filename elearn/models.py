@@ -7,3 +7,4 @@ import elearn.learning.models  # noqa: F401
 import elearn.selfassessment.models  # noqa: F401
 import elearn.quizzes.models  # noqa: F401
 import elearn.grades.models  # noqa: F401
+import elearn.instructor.models  # noqa: F401

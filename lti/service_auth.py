@@ -91,9 +91,18 @@ class ServiceResponse:
 _NEXT_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?next"?', re.IGNORECASE)
 
 
+_DIFFERENCES_LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?differences"?', re.IGNORECASE)
+
+
 def next_link(header: str | None) -> str | None:
     """The rel="next" URL of a Link header, case preserved."""
     match = _NEXT_LINK.search((header or "").replace("\n", " "))
+    return match.group(1) if match else None
+
+
+def differences_link(header: str | None) -> str | None:
+    """The rel="differences" URL of an NRPS Link header: where to ask for changes since this page."""
+    match = _DIFFERENCES_LINK.search((header or "").replace("\n", " "))
     return match.group(1) if match else None
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lti import claims as C
 from lti import keys
 from lti.models import Platform
-from lti.service_auth import ServiceError, TokenCache, ToolServiceConnector  # noqa: F401 (re-exported)
+from lti.service_auth import ServiceError, TokenCache, ToolServiceConnector, differences_link  # noqa: F401
 
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEM_CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -162,8 +162,16 @@ def post_score(conn: ToolServiceConnector, lineitem_url: str, score: Score) -> i
 
 def members(conn: ToolServiceConnector, memberships_url: str, *, role: str | None = None) -> list[Member]:
     """The course roster, following `Link: rel="next"` pages."""
+    return roster(conn, memberships_url, role=role)[0]
+
+
+def roster(conn: ToolServiceConnector, memberships_url: str, *,
+           role: str | None = None) -> tuple[list[Member], str | None]:
+    """Every page of a membership container, and its `rel="differences"` URL (changes since now),
+    when the platform gives one. Pass that URL back later to get only what changed."""
     url = _with_query(memberships_url, role=role)
     found: list[Member] = []
+    differences = None
     for _ in range(MAX_PAGES):
         resp = conn.request("GET", url, [C.SCOPE_NRPS], accept=MEMBERSHIP_TYPE)
         for m in (resp.body or {}).get("members", []) if isinstance(resp.body, dict) else []:
@@ -171,7 +179,8 @@ def members(conn: ToolServiceConnector, memberships_url: str, *, role: str | Non
                                 status=m.get("status", "Active"), name=m.get("name"),
                                 given_name=m.get("given_name"), family_name=m.get("family_name"),
                                 email=m.get("email")))
+        differences = differences_link(resp.headers.get("Link")) or differences
         if not resp.next_url:
             break
         url = resp.next_url
-    return found
+    return found, differences

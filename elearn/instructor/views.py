@@ -11,7 +11,9 @@ from elearn.catalog.models import live_module
 from elearn.extensions import db
 from elearn.grades.models import PARKED, PENDING, GradeDelivery
 from elearn.instructor.results import item_analysis, learner_results, problem_deliveries
-from elearn.launch.models import LaunchSession, ResourceLink, User
+from elearn.instructor import roster
+from elearn.instructor.models import RosterSync
+from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
 from elearn.learning.guard import form_is_genuine
 from elearn.quizzes import attempts as ops
@@ -207,3 +209,49 @@ def attempt(attempt_id: int):
     from elearn.quizzes.views import render_result
 
     return render_result(attempt_for_instructor(attempt_id), reviewer=True)
+
+
+def _course() -> Context:
+    """The instructor's own LMS course (from the launch); 404 for a launch without one."""
+    launch = current_launch()
+    context = db.session.get(Context, launch.context_pk) if launch.context_pk else None
+    if context is None or context.platform_id != launch.platform_id:
+        abort(404, description="this launch has no course")
+    return context
+
+
+@bp.get("/course")
+@launch_required("instructor")
+def course():
+    """The course dashboard: the LMS roster joined with each learner's progress per module."""
+    context = _course()
+    problem = roster.sync(context)
+    sync = db.session.get(RosterSync, context.id)
+    modules, rows = roster.course_progress(context)
+    lang = content_lang()
+    titles = {m.id: pick(m.current_version.content["title"], lang) for m in modules}
+    return render_template("instructor/dashboard.html", context=context, modules=modules, rows=rows,
+                           titles=titles, counts=roster.stage_counts(modules, rows), stages=roster.STAGES,
+                           problem=problem, synced_at=sync.synced_at if sync else None)
+
+
+@bp.get("/course.csv")
+@launch_required("instructor")
+def course_csv():
+    """The dashboard's table as CSV: one row per learner and module."""
+    import csv
+    import io
+
+    context = _course()
+    modules, rows = roster.course_progress(context)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
+    writer.writerow(["user_id", "name", "email", "module", "stage", "score_percent", "attempts", "post_test_minutes",
+                     "grade_delivery"])
+    for row in rows:
+        for module in modules:
+            p = row.modules[module.id]
+            writer.writerow([row.member.sub, row.member.name or "", row.member.email or "", module.id, p.stage,
+                             "" if p.score is None else f"{p.score:.1f}", p.attempts, p.minutes, p.grade or ""])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="course-progress-{context.id}.csv"'})

@@ -1,0 +1,135 @@
+"""The course roster from the LMS (NRPS) joined with what each learner did in the tool.
+
+The first read pages through the whole membership container; it keeps the platform's
+`rel="differences"` link, so later reads fetch only the members who changed (joined, left,
+renamed). If the LMS cannot be reached, the last roster is shown with a warning.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import requests
+from sqlalchemy import select
+
+from elearn.catalog.models import Module
+from elearn.extensions import db
+from elearn.grades.models import GradeDelivery
+from elearn.instructor.models import RosterMember, RosterSync
+from elearn.launch.models import Context, ResourceLink, User
+from elearn.launch.stores import http_session, token_cache
+from elearn.learning.models import LessonProgress
+from elearn.quizzes.attempts import settings_for
+from elearn.quizzes.models import Attempt
+from lti.models import Platform, utcnow
+from lti.roles import normalise_roles
+from lti.services import ServiceError, connector_for, roster
+
+NOT_STARTED, IN_PROGRESS, PASSED, NOT_PASSED = "not_started", "in_progress", "passed", "not_passed"
+STAGES = (NOT_STARTED, IN_PROGRESS, NOT_PASSED, PASSED)
+
+
+def sync(context: Context) -> str | None:
+    """Bring the stored roster up to date from the LMS; the error to show, or None."""
+    state = db.session.get(RosterSync, context.id) or RosterSync(context_pk=context.id)
+    if not context.nrps_memberships_url:
+        return "the LMS did not offer its roster service (NRPS) for this course"
+    platform = db.session.get(Platform, context.platform_id)
+    conn = connector_for(db.session, platform, token_cache(), http_session())
+    try:
+        members, differences = roster(conn, state.differences_url or context.nrps_memberships_url)
+    except (ServiceError, requests.RequestException, ValueError) as exc:
+        state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        db.session.merge(state)
+        db.session.commit()
+        return state.last_error
+    stored = {m.sub: m for m in db.session.scalars(select(RosterMember).filter_by(context_pk=context.id))}
+    if state.differences_url is None:           # a full read: whoever is not in it has left
+        for sub in set(stored) - {m.user_id for m in members}:
+            db.session.delete(stored.pop(sub))
+    for member in members:
+        row = stored.get(member.user_id)
+        if member.status == "Deleted":
+            if row is not None:
+                db.session.delete(row)
+            continue
+        if row is None:
+            row = RosterMember(context_pk=context.id, sub=member.user_id)
+            db.session.add(row)
+        row.name, row.given_name, row.family_name = member.name, member.given_name, member.family_name
+        row.email, row.roles, row.status = member.email, list(member.roles), member.status
+    state.differences_url, state.synced_at, state.last_error = differences, utcnow(), None
+    db.session.merge(state)
+    db.session.commit()
+    return None
+
+
+@dataclass
+class ModuleProgress:
+    """One learner in one module: stage, counting score, attempts, minutes on the post-test."""
+
+    stage: str = NOT_STARTED
+    score: float | None = None
+    attempts: int = 0
+    minutes: int = 0
+    grade: str | None = None          # the latest grade delivery's status
+
+
+@dataclass
+class LearnerRow:
+    """A roster member (learner) with progress per module of the course."""
+
+    member: RosterMember
+    launched: bool
+    modules: dict[str, ModuleProgress] = field(default_factory=dict)
+
+
+def course_progress(context: Context) -> tuple[list[Module], list[LearnerRow]]:
+    """The course's modules (its placements) and every learner of the roster with their progress."""
+    links = list(db.session.scalars(select(ResourceLink).where(
+        ResourceLink.context_pk == context.id, ResourceLink.module_id.is_not(None)).order_by(ResourceLink.id)))
+    module_ids = list(dict.fromkeys(link.module_id for link in links))
+    modules = [m for m in (db.session.get(Module, i) for i in module_ids) if m is not None]
+    members = [m for m in db.session.scalars(select(RosterMember).filter_by(context_pk=context.id))
+               if m.status == "Active" and "learner" in normalise_roles(m.roles)]
+    users = {u.sub: u for u in db.session.scalars(select(User).where(
+        User.platform_id == context.platform_id, User.sub.in_([m.sub for m in members])))}
+    rows = []
+    for member in sorted(members, key=lambda m: ((m.family_name or m.name or m.sub).lower(), m.sub)):
+        user = users.get(member.sub)
+        row = LearnerRow(member, user is not None)
+        for module in modules:
+            row.modules[module.id] = _progress(user, module, [link for link in links if link.module_id == module.id])
+        rows.append(row)
+    return modules, rows
+
+
+def _progress(user: User | None, module: Module, links: list[ResourceLink]) -> ModuleProgress:
+    """Stage and figures of one learner in one module, over its placements in this course."""
+    progress = ModuleProgress()
+    if user is None:
+        return progress
+    link_ids = [link.id for link in links]
+    attempts = list(db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user.id, Attempt.module_id == module.id, Attempt.resource_link_pk.in_(link_ids))))
+    opened = db.session.scalar(select(LessonProgress.id).filter_by(user_id=user.id, module_id=module.id).limit(1))
+    progress.attempts = len(attempts)
+    progress.minutes = round(sum(((a.finished_at or utcnow()) - a.started_at).total_seconds()
+                                 for a in attempts) / 60)
+    counting = [settings_for(link, module.current_version.quiz).counting_attempt(
+        [a for a in attempts if a.resource_link_pk == link.id]) for link in links]
+    counting = [c for c in counting if c is not None]
+    if counting:
+        best = max(counting, key=lambda a: a.percent)
+        progress.score = best.percent
+        progress.stage = PASSED if any(c.passed for c in counting) else NOT_PASSED
+        delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id.in_(
+            [a.id for a in attempts])).order_by(GradeDelivery.id.desc()).limit(1))
+        progress.grade = delivery.status if delivery else None
+    elif attempts or opened:
+        progress.stage = IN_PROGRESS
+    return progress
+
+
+def stage_counts(modules: list[Module], rows: list[LearnerRow]) -> dict[str, dict[str, int]]:
+    """Per module, how many learners are at each stage (for the dashboard's bars)."""
+    return {m.id: {s: sum(1 for r in rows if r.modules[m.id].stage == s) for s in STAGES} for m in modules}
