@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from demolms import claims as C
-from demolms.deeplinking import deep_link_data
+from demolms.deeplinking import deep_linking_settings
 from demolms.errors import PlatformError
 from demolms.launches import AuthAnswer, LaunchRecord
 
@@ -104,8 +104,7 @@ def build_claims(platform, launch: dict, nonce: str | None) -> dict:
         claims[C.AGS_ENDPOINT] = C.ags_claim(platform.lineitems_url(context_id), lineitem, scopes)
         claims[C.LIS] = {"person_sourcedid": launch["user"]["sub"], "course_offering_sourcedid": context_id}
     if message_type == C.DEEP_LINKING_REQUEST:
-        claims[C.DL_SETTINGS] = C.deep_linking_settings(
-            platform.deep_link_return_url, deep_link_data(platform, launch), title=None)
+        claims[C.DL_SETTINGS] = deep_linking_settings(platform, launch)
     elif launch.get("resource_link_id"):
         link = platform.store.get_link(launch["resource_link_id"])
         claims[C.RESOURCE_LINK] = C.resource_link_claim(link or {"id": launch["resource_link_id"]})

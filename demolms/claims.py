@@ -148,16 +148,19 @@ def nrps_claim(memberships_url: str) -> dict:
     return {"context_memberships_url": memberships_url, "service_versions": ["2.0"]}
 
 
+DL_DEFAULT_ACCEPT_TYPES = ("ltiResourceLink", "link")
+
+
 def deep_linking_settings(return_url: str, data: str, *, accept_types=None, targets=None,
-                          accept_multiple: bool = True, auto_create: bool = True,
+                          accept_multiple: bool = True, auto_create: bool = True, accept_lineitem: bool = True,
                           title: str | None = None, text: str | None = None) -> dict:
     """The deep_linking_settings claim of an LtiDeepLinkingRequest."""
     claim = {
         "deep_link_return_url": return_url,
-        "accept_types": list(accept_types or ["ltiResourceLink", "link"]),
+        "accept_types": list(DL_DEFAULT_ACCEPT_TYPES if accept_types is None else accept_types),
         "accept_presentation_document_targets": list(targets or ["iframe", "window"]),
         "accept_multiple": accept_multiple,
-        "accept_lineitem": True,
+        "accept_lineitem": accept_lineitem,
         "auto_create": auto_create,
         "data": data,
     }

@@ -11,14 +11,37 @@ from demolms import claims as C
 from demolms.errors import PlatformError
 
 DATA_MAX_AGE = 3600
-ACCEPT_TYPES = ("ltiResourceLink", "link")
+ACCEPT_TYPES = C.DL_DEFAULT_ACCEPT_TYPES
+# Types this platform can place in a course (a request may accept fewer, never more).
+PLACEABLE_TYPES = ("ltiResourceLink", "link", "file", "html", "image")
 
 
-def deep_link_data(platform, launch: dict) -> str:
-    """Signed opaque data naming the request; the tool must echo it unchanged."""
+def _allows_multiple(value) -> bool:
+    """accept_multiple as platforms send it: a boolean, the strings "true"/"false", or absent (= true)."""
+    return value not in (False, "false", "False", 0)
+
+
+def deep_link_data(platform, launch: dict, accept_types, accept_multiple) -> str:
+    """Signed opaque data naming the request and what it accepts; the tool must echo it unchanged."""
     return platform._serializer("demolms-dl").dumps({
         "request": launch["id"], "client_id": launch["client_id"], "deployment_id": launch["deployment_id"],
-        "context_id": launch.get("context_id"), "user_id": launch["user"]["sub"]})
+        "context_id": launch.get("context_id"), "user_id": launch["user"]["sub"],
+        "accept_types": list(accept_types), "accept_multiple": _allows_multiple(accept_multiple)})
+
+
+def deep_linking_settings(platform, launch: dict) -> dict:
+    """The deep_linking_settings claim, with the launch's `deep_linking` changes (None drops a field)."""
+    changes = dict(launch.get("deep_linking") or {})
+    accept_types = changes.get("accept_types", list(ACCEPT_TYPES)) or []
+    accept_multiple = changes.get("accept_multiple", True)
+    claim = C.deep_linking_settings(platform.deep_link_return_url,
+                                    deep_link_data(platform, launch, accept_types, accept_multiple))
+    for name, value in changes.items():
+        if value is None:
+            claim.pop(name, None)
+        else:
+            claim[name] = value
+    return claim
 
 
 def _bad(description: str, error: str = "invalid_request") -> PlatformError:
@@ -69,14 +92,17 @@ def _echoed_data(platform, claims: dict) -> dict:
     return request
 
 
-def _check_items(claims: dict) -> list[dict]:
-    """content_items: a list of objects of accepted types."""
+def _check_items(claims: dict, request: dict) -> list[dict]:
+    """content_items: a list of objects of the types the request accepted, one unless it allowed more."""
     items = claims.get(C.DL_CONTENT_ITEMS, [])
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise _bad("content_items must be a list of objects")
+    accepted = [t for t in request.get("accept_types", ACCEPT_TYPES) if t in PLACEABLE_TYPES]
+    if len(items) > 1 and not request.get("accept_multiple", True):
+        raise _bad(f"the request did not accept multiple content items (accept_multiple is false), got {len(items)}")
     for item in items:
-        if item.get("type") not in ACCEPT_TYPES:
-            raise _bad(f"content item type {item.get('type')!r} is not accepted here ({', '.join(ACCEPT_TYPES)})")
+        if item.get("type") not in accepted:
+            raise _bad(f"content item type {item.get('type')!r} is not accepted here ({', '.join(accepted)})")
         line_item = item.get("lineItem")
         if line_item is not None:
             maximum = line_item.get("scoreMaximum") if isinstance(line_item, dict) else None
@@ -114,7 +140,7 @@ def receive_response(platform, token: str | None) -> dict:
         raise _bad("the form field JWT is missing")
     tool, claims = _verify(platform, token)
     request = _echoed_data(platform, claims)
-    items = _check_items(claims)
+    items = _check_items(claims, request)
     links = _place(platform, request, tool["client_id"], items)
     record = {"client_id": tool["client_id"], "deployment_id": claims[C.DEPLOYMENT_ID],
               "context_id": request.get("context_id"), "user_id": request.get("user_id"),

@@ -62,8 +62,12 @@ class LaunchMixin:
                        deployment_id: str | None = None, target_link_uri: str | None = None,
                        resource_link_title: str | None = None, context_title: str | None = None,
                        for_user=None, document_target: str = "iframe", login_method: str = "POST",
-                       enrol: bool = True) -> LoginInitiation:
-        """Record a pending launch and return the login initiation the browser sends to the tool."""
+                       enrol: bool = True, deep_linking: dict | None = None) -> LoginInitiation:
+        """Record a pending launch and return the login initiation the browser sends to the tool.
+
+        `deep_linking` changes the deep_linking_settings claim of an LtiDeepLinkingRequest, as
+        platforms differ: {"accept_types": ["link"], "accept_multiple": False, "auto_create": False,
+        "accept_lineitem": False, "title": …}; a value None leaves that field out of the claim."""
         if message_type not in C.MESSAGE_TYPES:
             raise ValueError(f"unknown message_type {message_type!r}")
         tool = self.tool(client_id)
@@ -86,7 +90,8 @@ class LaunchMixin:
                   "resource_link_id": resource_link_id, "context_id": context_id,
                   "custom": dict(tool.get("custom") or {}, **(custom or {})),
                   "target_link_uri": target, "for_user": resolve_user(for_user, "learner") if for_user else None,
-                  "document_target": document_target, "storage_target": storage_target}
+                  "document_target": document_target, "storage_target": storage_target,
+                  "deep_linking": dict(deep_linking or {})}
         if mutate is not None:
             with self._lock:
                 now = time.time()

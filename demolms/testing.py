@@ -127,7 +127,7 @@ class PlatformServer:
         """Valid claims of a launch for hand-crafted tokens; launch options or top-level claims as kwargs."""
         launch_keys = {"role", "user", "locale", "resource_link_id", "context_id", "custom", "message_type",
                        "client_id", "deployment_id", "target_link_uri", "for_user", "resource_link_title",
-                       "context_title"}
+                       "context_title", "deep_linking"}
         launch = {k: overrides.pop(k) for k in list(overrides) if k in launch_keys}
         init = self.platform.prepare_launch(**launch)
         pending = self.platform.read_launch_hint(init.params["lti_message_hint"])

@@ -20,7 +20,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
-    from elearn import i18n, security
+    from elearn import i18n, notices, security
     from elearn.extensions import csrf, db, migrate
 
     import elearn.models  # noqa: F401  (every table registered before migrations look)
@@ -30,6 +30,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    notices.init_app(app)
 
     from elearn.launch import session as launch_session
 
@@ -41,7 +42,11 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.learning import views as learning_views
     from elearn.quizzes import views as quiz_views
     from elearn.instructor import views as instructor_views
+    from elearn.instructor import picker as picker_views
     from elearn.selfassessment import views as selfassessment_views
+    from elearn.accreditation import views as accreditation_views
+    from elearn.accreditation import admin as accreditation_admin
+    from elearn.certificates import views as certificate_views
 
     app.register_blueprint(main.bp)
     app.register_blueprint(launch_views.bp)
@@ -49,7 +54,11 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(quiz_views.bp)
     app.register_blueprint(instructor_views.bp)
+    app.register_blueprint(picker_views.bp)
     app.register_blueprint(selfassessment_views.bp)
+    app.register_blueprint(accreditation_views.bp)
+    app.register_blueprint(accreditation_admin.bp)
+    app.register_blueprint(certificate_views.bp)
     if app.config["DEMO_LMS"]:
         from elearn.demo import views as demo_views
 

@@ -8,3 +8,5 @@ import elearn.selfassessment.models  # noqa: F401
 import elearn.quizzes.models  # noqa: F401
 import elearn.grades.models  # noqa: F401
 import elearn.instructor.models  # noqa: F401
+import elearn.accreditation.models  # noqa: F401
+import elearn.certificates.models  # noqa: F401

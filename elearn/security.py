@@ -1,5 +1,5 @@
 """Response headers suited to a tool that lives inside LMS iframes."""
-from flask import Flask
+from flask import Flask, request
 
 
 def init_app(app: Flask) -> None:
@@ -12,4 +12,6 @@ def init_app(app: Flask) -> None:
         # No X-Frame-Options: LMSs embed us. frame-ancestors narrows this per registered
         # platform once registrations are known (see elearn.launch).
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+        if request.is_secure:  # behind TLS (PROXY_FIX makes X-Forwarded-Proto count): browsers stay on https
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

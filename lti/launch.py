@@ -16,6 +16,7 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from sqlalchemy.orm import Session
 
+from lti import claims as C
 from lti import launch_checks as checks
 from lti.errors import LtiError
 from lti.launch_data import LaunchData, launch_data_from_claims
@@ -167,6 +168,11 @@ class _ToolMessageLaunch(MessageLaunch):
     def validate_message(self):
         """Our required-claims checks, then pylti1p3's message validators as a backstop."""
         checks.check_message(self._body())
+        if self._body().get(C.MESSAGE_TYPE) == C.DEEP_LINKING_REQUEST:
+            # pylti1p3 refuses a deep-linking request whose accept_types lacks ltiResourceLink with a
+            # bare error; whether the tool can offer anything is the tool's call, and its picker
+            # tells the instructor which types the platform accepts (check_message covers the rest).
+            return self
         try:
             super().validate_message()
         except LtiException as exc:

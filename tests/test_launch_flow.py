@@ -68,9 +68,9 @@ def test_launch_stores_user_context_link_and_services(app, tool, platform, brows
 
 
 
-def test_deep_linking_request_lands_instructor_on_catalog_and_keeps_settings(app, tool, platform, browser):
+def test_deep_linking_request_lands_instructor_on_the_picker_and_keeps_settings(app, tool, platform, browser):
     resp = platform.launch(browser, role="instructor", locale="en", message_type="LtiDeepLinkingRequest")
-    assert resp.status_code == 200 and urlsplit(resp.url).path == "/catalog/"
+    assert resp.status_code == 200 and urlsplit(resp.url).path == "/picker/"
     row = _launch_session(app, lt_of(resp.url))
     assert row.message_type == "LtiDeepLinkingRequest"
     assert row.deep_linking_settings["deep_link_return_url"] == platform.deep_link_return_url

@@ -2,7 +2,7 @@
 statistics (CSV) and the pool as GIFT; and the LTI submission review of one learner's attempt."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
@@ -16,6 +16,7 @@ from elearn.instructor.models import RosterSync
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
 from elearn.learning.guard import form_is_genuine
+from elearn.notices import redirect_with
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.analysis import to_csv
 from elearn.quizzes.gift import export_gift
@@ -45,7 +46,7 @@ def _genuine_or_400() -> None:
 
 @bp.get("/results")
 @launch_required("instructor")
-def results():
+def results(settings_error: str | None = None):
     """Learners of this placement with attempts, counting score, pass and grade delivery."""
     link, module = _placement()
     version = module.current_version
@@ -55,7 +56,8 @@ def results():
         "instructor/results.html", link=link, module=module, title=pick(version.content["title"], content_lang()),
         settings=settings, rows=learner_results(link, settings), problems=problem_deliveries(link),
         custom=stored.values if stored else {}, counting_rules=list(CountingRule), review_policies=list(ReviewPolicy),
-        learners=_context_learners(link), pool_size=len(version.quiz.get("items", [])))
+        learners=_context_learners(link), pool_size=len(version.quiz.get("items", [])),
+        settings_error=settings_error), 422 if settings_error else 200
 
 
 def _context_learners(link: ResourceLink) -> list[User]:
@@ -89,14 +91,12 @@ def save_settings():
         QuizSettings.from_quiz(module.current_version.quiz, **values)
     except (QuizError, ValueError) as error:
         message = error.translate(_) if isinstance(error, QuizError) else _("Give whole numbers, or leave blank.")
-        flash(_("The settings were not saved: %(reason)s", reason=message), "error")
-        return redirect(url_for("instructor.results"))
+        return results(settings_error=_("The settings were not saved: %(reason)s", reason=message))
     stored = db.session.get(PlacementSettings, link.id) or PlacementSettings(resource_link_pk=link.id)
     stored.values, stored.updated_by = values, current_launch().user_id
     db.session.merge(stored)
     db.session.commit()
-    flash(_("The post-test settings are saved. They apply to attempts started from now on."), "ok")
-    return redirect(url_for("instructor.results"))
+    return redirect_with("settings-saved", "instructor.results")
 
 
 @bp.post("/extra-time")
@@ -110,16 +110,14 @@ def save_extra_time():
     except (KeyError, ValueError):
         abort(400, description="user_id and multiplier are required")
     if user_id not in {u.id for u in _context_learners(link)} or not 1.0 <= multiplier <= 4.0:
-        flash(_("Extra time is a multiplier from 1 to 4, for a learner of this course."), "error")
-        return redirect(url_for("instructor.results"))
+        return redirect_with("extra-time-invalid", "instructor.results")
     row = db.session.scalar(select(ExtraTime).filter_by(resource_link_pk=link.id, user_id=user_id))
     if row is None:
         row = ExtraTime(resource_link_pk=link.id, user_id=user_id)
         db.session.add(row)
     row.multiplier = multiplier
     db.session.commit()
-    flash(_("Extra time saved."), "ok")
-    return redirect(url_for("instructor.results"))
+    return redirect_with("extra-time-saved", "instructor.results")
 
 
 @bp.post("/deliveries/retry")
@@ -128,15 +126,14 @@ def retry_deliveries():
     """Send this placement's parked scores again."""
     _genuine_or_400()
     link, _module = _placement()
-    done = db.session.execute(update(GradeDelivery).where(
+    db.session.execute(update(GradeDelivery).where(
         GradeDelivery.resource_link_pk == link.id, GradeDelivery.status == PARKED)
         .values(status=PENDING, tries=0, next_try_at=utcnow(), lease_until=None, lease_owner=None))
     db.session.commit()
     from elearn.grades.worker import kick_inline
 
     kick_inline()
-    flash(_("%(count)s score(s) queued to be sent again.", count=done.rowcount), "ok")
-    return redirect(url_for("instructor.results"))
+    return redirect_with("scores-queued", "instructor.results")
 
 
 @bp.get("/items")

@@ -111,9 +111,11 @@ def _may_deep_link(data: LaunchData) -> bool:
 
 
 def _landing_url(data: LaunchData, module_id: str | None, token: str) -> str:
-    """A module page for a link to a module; the catalog otherwise (deep linking: the picker comes later)."""
+    """A module page for a link to a module; the picker for deep linking; the catalog otherwise."""
     if data.message_type == C.SUBMISSION_REVIEW_REQUEST:
         return url_for("instructor.submission_review", lt=token)
+    if data.message_type == C.DEEP_LINKING_REQUEST:
+        return url_for("picker.index", lt=token)
     if data.message_type != C.DEEP_LINKING_REQUEST and module_id:
         return url_for("learning.module_page", module_id=module_id, lt=token)
     return url_for("catalog.index", lt=token)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
+from elearn.accreditation.operations import activities_for_module, after_progress
+from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
 from elearn.catalog.models import Module, live_module
 from elearn.catalog.present import ModuleView, view_of
@@ -46,7 +48,8 @@ def module_page(module_id: str):
         return not_found
     view = view_of(module)
     return render_template("learning/module.html", view=view, labels=labels, progress=_progress(view),
-                           post_test=_post_test(view))
+                           post_test=_post_test(view), accredited=activities_for_module(module.id),
+                           registers=REGISTERS)
 
 
 @bp.get("/<module_id>/lessons/<lesson_id>")
@@ -87,6 +90,7 @@ def mark_done(module_id: str, lesson_id: str):
         return render_template("learning/not_found.html", module_id=module_id, lesson_id=lesson_id,
                                view=view, retired=False), 404
     record_lesson(current_launch().user_id, module, lesson_id, done=True)
+    after_progress(current_launch().user_id, module_id)
     index = found[0]
     if index + 1 < len(view.lessons):
         return redirect(url_for("learning.lesson_page", module_id=module_id, lesson_id=view.lessons[index + 1]["id"]))

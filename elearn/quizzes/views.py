@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from elearn.accreditation.operations import after_progress
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
@@ -168,6 +169,7 @@ def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     ops.submit(attempt, request.form.get("token", ""))
     kick_inline()
+    after_progress(attempt.user_id, attempt.module_id)   # a passed post-test may complete an accreditation
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 

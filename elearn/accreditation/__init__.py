@@ -1,0 +1,1 @@
+"""Accredited activities, learners' professional identity, the record ledger, register exports."""

@@ -1,0 +1,164 @@
+"""The accreditation administrator's pages (signed in with a tool account, not through an LMS):
+activities and their audit trail, register exports, the ledger check."""
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import validate_csrf
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+from wtforms import ValidationError
+
+from elearn.accreditation import exports, ledger
+from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
+from elearn.accreditation.registers import PROFESSIONS, REGISTERS
+from elearn.catalog.models import live_modules
+from elearn.extensions import db
+
+bp = Blueprint("accreditation_admin", __name__, url_prefix="/admin")
+RULE_KEYS = ("lessons", "post_test", "evaluation", "attestation")
+
+
+def admin_required(view):
+    """Only a signed-in accreditation administrator."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        """Refuse, or run the view."""
+        admin = db.session.get(Administrator, session.get("admin_id") or 0)
+        if admin is None:
+            return redirect(url_for("accreditation_admin.login", next=request.path))
+        g.admin = admin
+        if request.method == "POST":
+            try:
+                validate_csrf(request.form.get("csrf_token", ""))
+            except ValidationError:
+                abort(400, description="missing or wrong CSRF token")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with e-mail and password."""
+    error = None
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token", ""))
+        except ValidationError:
+            abort(400, description="missing or wrong CSRF token")
+        admin = db.session.scalar(select(Administrator).filter_by(email=request.form.get("email", "").strip().lower()))
+        if admin and check_password_hash(admin.password_hash, request.form.get("password", "")):
+            session.clear()
+            session["admin_id"] = admin.id
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/admin") else url_for("accreditation_admin.index"))
+        error = _("E-mail or password is not right.")
+    return render_template("accreditation/admin_login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@admin_required
+def logout():
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("accreditation_admin.login"))
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """Activities with their record counts, and the state of the ledger."""
+    activities = list(db.session.scalars(select(Activity).order_by(Activity.id)))
+    counts = dict(db.session.execute(select(LedgerEntry.activity_id, func.count()).where(LedgerEntry.kind == "record")
+                                     .group_by(LedgerEntry.activity_id)).all())
+    problems = ledger.verify()
+    return render_template("accreditation/admin_index.html", activities=activities, counts=counts,
+                           problems=problems, entries=ledger.count(), registers=REGISTERS, formats=exports.FORMATS,
+                           today=date.today())
+
+
+def _values(form) -> dict:
+    """The activity fields from the form, validated; ValueError names what is wrong."""
+    modules = [m for m in form.getlist("module_ids") if m]
+    if not modules:
+        raise ValueError(_("Choose at least one module."))
+    if form.get("register") not in REGISTERS:
+        raise ValueError(_("Choose a register."))
+    try:
+        points = float(form.get("points", "").replace(",", "."))
+        load = int(form.get("study_load_minutes", ""))
+        valid_from, valid_until = date.fromisoformat(form["valid_from"]), date.fromisoformat(form["valid_until"])
+        retention = int(form.get("retention_years") or 5)
+    except (KeyError, ValueError):
+        raise ValueError(_("Points, study load, dates and retention must be filled in correctly.")) from None
+    if points <= 0 or load <= 0 or valid_until < valid_from or retention < 5:
+        raise ValueError(_("Points and study load above 0, the period in order, records kept 5 years or more."))
+    rule = {key: form.get(f"rule_{key}") == "on" for key in RULE_KEYS}
+    if form.get("pass_mark"):
+        rule["pass_mark"] = float(form["pass_mark"])
+    title = {"nl": form.get("title_nl", "").strip(), "en": form.get("title_en", "").strip()}
+    if not title["nl"] or not title["en"] or not form.get("accreditation_id", "").strip():
+        raise ValueError(_("Titles in both languages and the accreditation id are required."))
+    return {"title": title, "module_ids": modules, "register": form["register"],
+            "accreditation_id": form["accreditation_id"].strip(), "points": points,
+            "points_kind": form.get("points_kind", "").strip() or "accreditation hours", "study_load_minutes": load,
+            "valid_from": valid_from, "valid_until": valid_until,
+            "professions": [p for p in form.getlist("professions") if p in PROFESSIONS], "rule": rule,
+            "retention_years": retention}
+
+
+def snapshot(activity: Activity) -> dict:
+    """The settings of an activity as plain JSON (for the audit trail)."""
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (
+        (c.name, getattr(activity, c.name)) for c in Activity.__table__.columns) if k not in ("created_at", "updated_at")}
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
+@admin_required
+def edit(activity_id: int | None = None):
+    """Create or change an accredited activity; every save is kept in the audit trail."""
+    activity = db.session.get(Activity, activity_id) if activity_id else None
+    if activity_id and activity is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            values = _values(request.form)
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            before = snapshot(activity) if activity else None
+            activity = activity or Activity()
+            for key, value in values.items():
+                setattr(activity, key, value)
+            db.session.add(activity)
+            db.session.flush()
+            db.session.add(ActivityChange(activity_id=activity.id, changed_by=g.admin.email, before=before,
+                                          after=snapshot(activity)))
+            db.session.commit()
+            flash(_("The activity is saved."), "ok")
+            return redirect(url_for("accreditation_admin.edit", activity_id=activity.id))
+    changes = list(db.session.scalars(select(ActivityChange).filter_by(activity_id=activity.id)
+                                      .order_by(ActivityChange.id.desc()))) if activity else []
+    return render_template("accreditation/admin_activity.html", activity=activity, error=error, changes=changes,
+                           modules=sorted(live_modules(), key=lambda m: m.id), registers=REGISTERS,
+                           professions=PROFESSIONS, rule_keys=RULE_KEYS, form=request.form if error else None), \
+        422 if error else 200
+
+
+@bp.get("/activities/<int:activity_id>/export")
+@admin_required
+def export(activity_id: int):
+    """An attendance list for the register, for a period."""
+    activity = db.session.get(Activity, activity_id) or abort(404)
+    try:
+        start = date.fromisoformat(request.args.get("from") or activity.valid_from.isoformat())
+        end = date.fromisoformat(request.args.get("to") or date.today().isoformat())
+        body, mimetype, name = exports.export(activity, start, end, request.args.get("format", "csv"))
+    except ValueError as exc:
+        abort(400, description=str(exc))
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

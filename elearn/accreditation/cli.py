@@ -1,0 +1,101 @@
+"""`flask --app elearn accreditation …`: administrators, the ledger check, register exports."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from elearn.accreditation import exports, ledger
+from elearn.accreditation.models import Activity, Administrator
+from elearn.extensions import db
+
+
+@click.group(cls=AppGroup)
+def accreditation():
+    """Accredited activities, records and the registers."""
+
+
+@accreditation.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_admin(email: str, name: str, password: str):
+    """Add (or reset the password of) an accreditation administrator."""
+    email = email.strip().lower()
+    admin = db.session.scalar(select(Administrator).filter_by(email=email)) or Administrator(email=email)
+    admin.name, admin.password_hash = name, generate_password_hash(password)
+    db.session.add(admin)
+    db.session.commit()
+    click.echo(f"administrator {email} can sign in at /admin/login")
+
+
+@accreditation.command("verify")
+def verify():
+    """Check the whole ledger; name every entry that was changed, deleted or moved (exit 1)."""
+    problems = ledger.verify()
+    for problem in problems:
+        click.echo(f"entry {problem.seq}: {problem.message}", err=True)
+    if problems:
+        click.echo(f"FAILED: {len(problems)} problem(s) in {ledger.count()} entries", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {ledger.count()} entries, the chain is intact")
+
+
+@accreditation.command("export")
+@click.argument("activity_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), default="csv", show_default=True)
+@click.option("--from", "start", help="First completion date (YYYY-MM-DD); default: start of validity.")
+@click.option("--to", "end", help="Last completion date (YYYY-MM-DD); default: today.")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def export(activity_id: int, fmt: str, start: str | None, end: str | None, output):
+    """Write the attendance list of an activity in a register's format."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise click.ClickException(f"no activity {activity_id}")
+    try:
+        body, _mime, _name = exports.export(activity, date.fromisoformat(start) if start else activity.valid_from,
+                                            date.fromisoformat(end) if end else date.today(), fmt)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    output.write(body)
+
+
+@accreditation.command("seed-demo")
+def seed_demo():
+    """Demo only: accredit the phase C modules (GAIA, demo ids) and add admin@demo.local / demo."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from elearn.catalog.models import live_courses, live_modules
+
+    if not current_app.config.get("DEMO_LMS"):
+        raise click.ClickException("seed-demo is for the demo (DEMO_LMS on) only")
+    if db.session.scalar(select(Activity.id).limit(1)) is None:
+        modules = {m.id: m for m in live_modules()}
+        for course in live_courses():
+            if course.phase != "C":
+                continue
+            for module_id in course.module_ids:
+                module = modules.get(module_id)
+                if module is None:
+                    continue
+                content = module.current_version.content
+                minutes = int(content["study_load_minutes"])
+                db.session.add(Activity(
+                    title=content["title"], module_ids=[module_id], register="gaia",
+                    accreditation_id=f"DEMO-{module_id.upper()[:20]}", points=max(0.25, int(minutes / 15) / 4),
+                    points_kind="accreditation hours", study_load_minutes=minutes,
+                    valid_from=date.today() - timedelta(days=30), valid_until=date.today() + timedelta(days=365),
+                    professions=["doctor", "medical-specialist", "general-practitioner"],
+                    rule={"lessons": True, "post_test": True, "evaluation": True}))
+        db.session.commit()
+    if db.session.scalar(select(Administrator).filter_by(email="admin@demo.local")) is None:
+        db.session.add(Administrator(email="admin@demo.local", name="Demo administrator",
+                                     password_hash=generate_password_hash("demo")))
+        db.session.commit()
+    click.echo("demo accreditation: phase C modules accredited; admin@demo.local / demo at /admin/login")

@@ -1,0 +1,183 @@
+"""The words on a certificate and in a credential, in Dutch and English.
+
+Kept here rather than in the interface catalogue: a certificate must come out in the learner's
+language whatever state the catalogue is in, and it is a document, not an interface.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from flask_babel import force_locale
+
+from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
+
+LANGS = ("nl", "en")
+DATE_LOCALES = {"nl": "nl_NL", "en": "en_GB"}   # 12 March 2026: the European English of the registers
+
+TEXT = {
+    "nl": {
+        "title": "Certificaat",
+        "subtitle": "Geaccrediteerde nascholing · waardegedreven zorg",
+        "certify": "Hierbij verklaart VBHC Academy dat",
+        "completed": "de geaccrediteerde e-learning met goed gevolg heeft afgerond",
+        "register": "Register",
+        "accreditation_id": "Accreditatienummer",
+        "points": "Punten",
+        "completed_on": "Afgerond op",
+        "post_test": "Toetsresultaat",
+        "provider": "Aanbieder",
+        "provider_line": "Aanbieder van geaccrediteerd onderwijs in waardegedreven zorg",
+        "code": "Verificatiecode",
+        "verify": "Controleer dit certificaat",
+        "scan": "Scan de QR-code of ga naar",
+        "electronic": "Elektronisch uitgegeven en geldig zonder handtekening. De gegevens staan in het "
+                      "accreditatieregister van VBHC Academy; de QR-code laat zien of ze nog kloppen.",
+        "issued": "Uitgegeven op",
+        "filename": "certificaat",
+        "document": "Certificaat van accreditatie",
+        "credential_description": "{points} {kind} bij {register}, accreditatienummer {id}, voor het afronden van de "
+                                  "geaccrediteerde e-learning “{title}” van VBHC Academy.",
+        "field_of_study": "Waardegedreven zorg",
+        "criteria": "Voldaan aan de afrondingsregel van de geaccrediteerde activiteit: {rule}.",
+        "rule_lessons": "alle lessen afgerond",
+        "rule_post_test": "de eindtoets gehaald",
+        "rule_evaluation": "de cursusevaluatie ingevuld",
+        "rule_attestation": "de werkelijk bestede tijd verklaard",
+        "post_test_name": "Eindtoets",
+    },
+    "en": {
+        "title": "Certificate",
+        "subtitle": "Accredited continuing education · value-based healthcare",
+        "certify": "VBHC Academy hereby certifies that",
+        "completed": "has successfully completed the accredited e-learning activity",
+        "register": "Register",
+        "accreditation_id": "Accreditation ID",
+        "points": "Points",
+        "completed_on": "Completed on",
+        "post_test": "Post-test result",
+        "provider": "Provider",
+        "provider_line": "Provider of accredited education in value-based healthcare",
+        "code": "Verification code",
+        "verify": "Verify this certificate",
+        "scan": "Scan the QR code or go to",
+        "electronic": "Issued electronically and valid without signature. The details are held in the "
+                      "accreditation register of VBHC Academy; the QR code shows whether they still stand.",
+        "issued": "Issued on",
+        "filename": "certificate",
+        "document": "Certificate of accreditation",
+        "credential_description": "{points} {kind} with {register}, accreditation ID {id}, for completing the "
+                                  "accredited e-learning activity “{title}” of VBHC Academy.",
+        "field_of_study": "Value-based healthcare",
+        "criteria": "Met the completion rule of the accredited activity: {rule}.",
+        "rule_lessons": "all lessons completed",
+        "rule_post_test": "post-test passed",
+        "rule_evaluation": "course evaluation completed",
+        "rule_attestation": "time actually spent attested",
+        "post_test_name": "Post-test",
+    },
+}
+
+# Dutch names of professions and identifiers, so that a certificate is Dutch for nl even before the
+# interface catalogue has them; professions added later fall back to the catalogue.
+PROFESSIONS_NL = {
+    "doctor": "Arts", "medical-specialist": "Medisch specialist", "general-practitioner": "Huisarts",
+    "resident": "Arts in opleiding tot specialist", "nurse": "Verpleegkundige",
+    "nurse-practitioner": "Verpleegkundig specialist", "physiotherapist": "Fysiotherapeut",
+    "dietitian": "Diëtist", "occupational-therapist": "Ergotherapeut", "speech-therapist": "Logopedist",
+    "other": "Overig",
+}
+IDENTIFIERS_NL = {
+    "big": "BIG-nummer", "vvn": "V&VN Kwaliteitsregister-nummer", "krf": "KRF / PE-online-registratienummer",
+    "eacceme": "EACCME / UEMS-account", "orcid": "ORCID iD",
+}
+POINTS_KINDS_NL = {
+    "accreditation points": "accreditatiepunten", "accreditation hours": "accreditatie-uren",
+    "accreditation hour": "accreditatie-uur", "points": "punten", "point": "punt", "hours": "uur",
+    "hour": "uur", "credits": "credits",
+}
+
+
+def lang_of(value: str | None) -> str:
+    """nl or en (Dutch for anything else)."""
+    return value if value in LANGS else "nl"
+
+
+def t(lang: str, key: str) -> str:
+    """One text in one language."""
+    return TEXT[lang_of(lang)][key]
+
+
+def _catalogue(lazy, lang: str) -> str:
+    with force_locale(lang):
+        return str(lazy)
+
+
+def profession(key: str | None, lang: str) -> str:
+    """A profession's name."""
+    if not key:
+        return ""
+    if lang == "nl" and key in PROFESSIONS_NL:
+        return PROFESSIONS_NL[key]
+    return _catalogue(PROFESSIONS[key], lang) if key in PROFESSIONS else key
+
+
+def identifier_label(key: str, lang: str) -> str:
+    """What an identifier is called (BIG number, …)."""
+    if lang == "nl" and key in IDENTIFIERS_NL:
+        return IDENTIFIERS_NL[key]
+    return _catalogue(IDENTIFIERS[key][0], lang) if key in IDENTIFIERS else key
+
+
+def main_identifier(register_code: str | None, identifiers: dict | None) -> tuple[str, str] | None:
+    """(key, value) of the identifier the register credits the points to, else the first one given."""
+    identifiers = {k: v for k, v in (identifiers or {}).items() if v}
+    register = REGISTERS.get(register_code or "")
+    if register is not None and identifiers.get(register.identifier):
+        return register.identifier, identifiers[register.identifier]
+    for key, value in identifiers.items():
+        return key, value
+    return None
+
+
+def register_name(code: str | None) -> str:
+    """The register's name (proper names: the same in both languages)."""
+    register = REGISTERS.get(code or "")
+    return register.name if register else (code or "")
+
+
+def points(value, lang: str) -> str:
+    """4 → '4', 1.5 → '1,5' (nl) / '1.5' (en)."""
+    if value is None:
+        return ""
+    return format_decimal(float(value), format="#,##0.##", locale=lang_of(lang))
+
+
+def points_kind(kind: str | None, lang: str) -> str:
+    """The kind of points in the certificate's language, when it is one of the common ones."""
+    if not kind:
+        return ""
+    if lang == "nl":
+        return POINTS_KINDS_NL.get(kind.strip().lower(), kind)
+    return kind
+
+
+def long_date(value: date | None, lang: str) -> str:
+    """12 maart 2026 / 12 March 2026."""
+    return format_date(value, format="long", locale=DATE_LOCALES[lang_of(lang)]) if value else ""
+
+
+def title(facts: dict, lang: str) -> str:
+    """The activity's title in the language, else the other one."""
+    titles = facts.get("activity_title") or {}
+    if isinstance(titles, str):
+        return titles
+    return titles.get(lang) or titles.get("nl") or titles.get("en") or ""
+
+
+def rule_met(rule: dict | None, lang: str) -> str:
+    """The activity's completion rule in words (lessons, post-test, evaluation, attestation)."""
+    parts = [t(lang, f"rule_{key}") for key in ("lessons", "post_test", "evaluation", "attestation")
+             if (rule or {}).get(key)]
+    return "; ".join(parts) or t(lang, "rule_lessons")

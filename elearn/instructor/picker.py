@@ -1,0 +1,145 @@
+"""The deep-linking picker: an instructor's LtiDeepLinkingRequest lands here, they choose modules
+from the catalog, and the tool posts a signed LtiDeepLinkingResponse back to the LMS.
+
+Works without JavaScript: the filters and the choices are one form, so that choices ticked so far
+survive a filter change (the filter buttons submit it with GET, the add button with POST).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from elearn.catalog import labels
+from elearn.catalog.schema import MODES, PHASES
+from elearn.extensions import db
+from elearn.instructor.deeplinking import ChoiceRefused, DeepLinkSettings, chosen_modules, content_item
+from elearn.instructor.picker_catalog import PickerFilters, picker_catalog, read_filters
+from elearn.launch.models import Context, LaunchSession
+from elearn.launch.session import current_launch, launch_required, read_ids
+from elearn.launch.views import tool_url
+from elearn.learning.guard import form_is_genuine
+from lti import claims as C
+from lti.deep_link import response_jwt
+from lti.models import Platform
+
+bp = Blueprint("picker", __name__, url_prefix="/picker")
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _deep_link_session() -> LaunchSession | None:
+    """The launch session behind this request's token, if it is a deep-linking request."""
+    launch = current_launch()
+    row = db.session.get(LaunchSession, read_ids(launch.token)[0])
+    if row is None or row.message_type != C.DEEP_LINKING_REQUEST or not row.deep_linking_settings:
+        return None
+    return row
+
+
+def _back_to_course(row: LaunchSession | None, message: str) -> str | None:
+    """The LMS's 'back to the course' URL (launch_presentation.return_url) carrying our message."""
+    url = row.return_url if row else None
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return None
+    return url + ("&" if "?" in url else "?") + urlencode({"lti_errormsg": message})
+
+
+def _refusal(kind: str, status: int, settings: DeepLinkSettings | None = None, back: str | None = None):
+    """A page that explains why there is nothing to choose here (no response goes to the LMS)."""
+    page = render_template("instructor/picker_refused.html", kind=kind, settings=settings, return_url=back)
+    return page, status, NO_STORE
+
+
+def _chosen_ids(values: list[str], settings: DeepLinkSettings) -> list[str]:
+    """Module ids ticked so far (carried through filter changes), once each; one for radio buttons."""
+    ids = list(dict.fromkeys(v for v in values if v))
+    return ids if settings.accept_multiple else ids[:1]
+
+
+def _picker_page(row: LaunchSession, settings: DeepLinkSettings, filters: PickerFilters, chosen: list[str],
+                 error=None, status: int = 200):
+    """The picker: filters, the matrix, the modules with their details, the choice."""
+    catalog = picker_catalog(filters)
+    shown_ids = {v.id for v in catalog.shown}
+    hidden_chosen = [catalog.by_id[i] for i in chosen if i in catalog.by_id and i not in shown_ids]
+    context = db.session.get(Context, row.context_pk) if row.context_pk else None
+    page = render_template(
+        "instructor/picker.html", catalog=catalog, filters=filters, settings=settings, chosen=chosen,
+        hidden_chosen=hidden_chosen, error=error, labels=labels, phases=PHASES, modes=MODES,
+        course_title=context.title if context else None)
+    return page, status, NO_STORE
+
+
+def _guarded():
+    """(launch session, settings) for a picker request, or the refusal page to answer with."""
+    row = _deep_link_session()
+    if row is None:
+        return None, _refusal("not_deep_linking", 400)
+    settings = DeepLinkSettings(row.deep_linking_settings)
+    if not settings.has_return_url:
+        return None, _refusal("no_return_url", 400)
+    if not settings.offers_links:
+        back = _back_to_course(row, _("VBHC Academy could not add modules here: the LMS accepts no LTI links in this place."))
+        return None, _refusal("no_link_type", 409, settings, back)
+    return (row, settings), None
+
+
+@bp.get("/")
+@launch_required("instructor")
+def index():
+    """The picker for this deep-linking launch (filters and ticked choices from the query string)."""
+    found, refusal = _guarded()
+    if refusal:
+        return refusal
+    row, settings = found
+    filters = read_filters(request.args, current_launch().locale)
+    return _picker_page(row, settings, filters, _chosen_ids(request.args.getlist("module"), settings))
+
+
+def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str | None, titles: list[str]):
+    """The signed response, auto-posted to the LMS as the JWT form field (a button without JavaScript)."""
+    platform = db.session.get(Platform, row.platform_id)
+    token = response_jwt(db.session, platform, row.deployment_id, settings.claim, items, msg=msg)
+    db.session.commit()  # the signing key may have been created just now
+    page = render_template("instructor/picker_send.html", return_url=settings.return_url, jwt=token,
+                           titles=titles, cancelled=not items)
+    return page, 200, NO_STORE
+
+
+@bp.post("/choose")
+@launch_required("instructor")
+def choose():
+    """Check the choice against the platform's settings and the catalog, then send it."""
+    if not form_is_genuine():
+        return _refusal("forged_form", 400)
+    found, refusal = _guarded()
+    if refusal:
+        return refusal
+    row, settings = found
+    filters = read_filters(request.form, current_launch().locale)
+    ticked = request.form.getlist("module")
+    try:
+        modules = chosen_modules(ticked, settings)
+    except ChoiceRefused as refused:
+        return _picker_page(row, settings, filters, _chosen_ids(ticked, settings), error=refused.message,
+                            status=refused.status)
+    launch_url = tool_url("launch.launch")
+    items = [content_item(m, filters.course_lang, launch_url, settings) for m in modules]
+    msg = ngettext("%(num)d module from VBHC Academy was added.", "%(num)d modules from VBHC Academy were added.",
+                   len(items))
+    return _send_page(row, settings, items, msg, [i.title for i in items])
+
+
+@bp.post("/cancel")
+@launch_required("instructor")
+def cancel():
+    """Add nothing: an empty content_items response, which the spec allows, so the LMS closes the dialog."""
+    if not form_is_genuine():
+        return _refusal("forged_form", 400)
+    found, refusal = _guarded()
+    if refusal:
+        return refusal
+    row, settings = found
+    return _send_page(row, settings, [], _("No modules were added."), [])

@@ -1,0 +1,35 @@
+"""One-line notices after a form ("saved"), carried in the redirect URL as `?n=<key>`.
+
+Flask's flash() keeps messages in the session cookie, which LMS iframes often block; a fixed key
+in the URL survives anywhere and can only name one of these messages, never inject text.
+"""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+
+NOTICES = {
+    "identity-saved": ("ok", _l("Your details are saved.")),
+    "evaluation-saved": ("ok", _l("Thank you for the evaluation.")),
+    "attestation-saved": ("ok", _l("Your statement of the time spent is saved.")),
+    "confirm-erase": ("error", _l("Type the word in the box to confirm.")),
+    "settings-saved": ("ok", _l("The post-test settings are saved. They apply to attempts started from now on.")),
+    "extra-time-saved": ("ok", _l("Extra time saved.")),
+    "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner of this course.")),
+    "scores-queued": ("ok", _l("The stopped scores are queued to be sent again.")),
+}
+
+
+def redirect_with(notice: str, endpoint: str, **values):
+    """Redirect to a page that will show the notice."""
+    assert notice in NOTICES, notice
+    return redirect(url_for(endpoint, n=notice, **values))
+
+
+def init_app(app) -> None:
+    """`notice` in every template: (category, message) or None."""
+
+    @app.context_processor
+    def inject_notice():
+        """The notice the URL names, if it is one of ours."""
+        return {"notice": NOTICES.get(request.args.get("n", ""))}

@@ -1,0 +1,69 @@
+"""AVG/GDPR: everything the tool holds about a person, and erasing it.
+
+Erasure removes names, e-mail, the LMS user id, the professional identity and the personal data
+behind accreditation records; attempts and scores stay, tied to an account that no longer names
+anyone, and the accreditation ledger stays verifiable (its entries never held personal data).
+"""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, select
+
+from elearn.extensions import db
+
+
+def _rows(model, **where) -> list[dict]:
+    """Rows of a model as plain dicts of their columns."""
+    return [{c.name: getattr(row, c.name) for c in model.__table__.columns}
+            for row in db.session.scalars(select(model).filter_by(**where))]
+
+
+def export_person(user_id: int) -> dict:
+    """A person's data, grouped by what it is for."""
+    from elearn.accreditation import ledger
+    from elearn.accreditation.models import (Attestation, EvaluationDone, LedgerEntry, ProfessionalIdentity,
+                                             RecordSubject)
+    from elearn.grades.models import GradeDelivery
+    from elearn.launch.models import User
+    from elearn.learning.models import LessonProgress
+    from elearn.quizzes.models import Attempt
+    from elearn.selfassessment.models import SelfAssessmentResult
+
+    user = db.session.get(User, user_id)
+    identity = db.session.get(ProfessionalIdentity, user_id)
+    records = []
+    for entry in db.session.scalars(select(LedgerEntry).filter_by(user_id=user_id, kind="record")):
+        subject = db.session.get(RecordSubject, entry.record_code)
+        records.append({"verification_code": entry.record_code, "facts": ledger.current_facts(entry.record_code),
+                        "as_registered": subject.subject if subject else None})
+    return {
+        "account": {"lms_user_id": user.sub, "name": user.name, "given_name": user.given_name,
+                    "family_name": user.family_name, "email": user.email, "language": user.locale,
+                    "first_seen": user.created_at, "last_launch": user.last_launch_at},
+        "lessons": _rows(LessonProgress, user_id=user_id),
+        "post_test_attempts": _rows(Attempt, user_id=user_id),
+        "grades_sent_to_the_lms": _rows(GradeDelivery, user_id=user_id),
+        "self_assessments": _rows(SelfAssessmentResult, user_id=user_id),
+        "professional_identity": ({"registered_name": identity.registered_name, "profession": identity.profession,
+                                   "identifiers": identity.identifiers, "consent_at": identity.consent_at}
+                                  if identity else None),
+        "course_evaluations_done": _rows(EvaluationDone, user_id=user_id),
+        "time_attested": _rows(Attestation, user_id=user_id),
+        "accreditation_records": records,
+    }
+
+
+def erase_person(user_id: int, by: str = "the person themselves") -> None:
+    """Remove a person's personal data (see the module docstring for what stays)."""
+    from elearn.accreditation import ledger
+    from elearn.accreditation.models import Attestation, EvaluationDone, ProfessionalIdentity
+    from elearn.launch.models import LaunchSession, User
+
+    ledger.erase_person(user_id, by)
+    for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession):
+        db.session.execute(delete(model).where(model.user_id == user_id))
+    user = db.session.get(User, user_id)
+    user.name = user.given_name = user.family_name = user.email = None
+    user.sub = "erased-" + secrets.token_hex(8)
+    db.session.commit()
