@@ -196,8 +196,10 @@ def test_ledger_names_a_reordered_pair(loaded, runner):
 
 def test_correction_is_a_new_entry_and_the_chain_stays_intact(loaded, runner):
     codes = _three_records(loaded)
+    done = runner.invoke(args=["accreditation", "correct", codes[0], "--points", "1", "--reason",
+                               "study load was set too high", "--by", "admin@example.org"])
+    assert done.exit_code == 0 and "entry 4 corrects record" in done.output
     with loaded.app_context():
-        ledger.correct(codes[0], {"points": 1.0}, "study load was set too high", "admin@example.org")
         assert ledger.current_facts(codes[0])["points"] == 1.0
         assert db.session.get(LedgerEntry, 1).payload["points"] == 1.5     # the original entry is untouched
     assert runner.invoke(args=["accreditation", "verify"]).exit_code == 0

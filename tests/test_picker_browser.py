@@ -170,3 +170,17 @@ def test_demo_lms_instructor_adds_modules_through_the_picker(app, courses, live_
             timeout=15000)
     finally:
         page.close()
+
+
+def test_no_link_type_page_inside_the_iframe_is_accessible(app, courses, lms, blocking_browser):
+    context = blocking_browser.new_context(locale="en-US", viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    page.goto(lms.frame_url(role="instructor", locale="en", deep_linking={"accept_types": ["link", "html"]},
+                            **DEEP_LINKING))
+    frame = _wait_for_tool_page(page, "/picker/")
+    frame.wait_for_selector("[data-refusal=no_link_type]")
+    assert "HTML fragment" in frame.inner_text(".accepted-types")
+    assert_accessible(frame, "no link type page")
+    page.screenshot(path=f"{SHOTS}/picker-no-link-type.png", full_page=True)
+    assert lms.deep_link_responses == []
+    context.close()

@@ -99,3 +99,25 @@ def seed_demo():
                                      password_hash=generate_password_hash("demo")))
         db.session.commit()
     click.echo("demo accreditation: phase C modules accredited; admin@demo.local / demo at /admin/login")
+
+
+@accreditation.command("correct")
+@click.argument("code")
+@click.option("--points", type=float, help="The right number of points.")
+@click.option("--completed-on", help="The right completion date (YYYY-MM-DD).")
+@click.option("--reason", required=True, help="Why (kept in the ledger).")
+@click.option("--by", "by", required=True, help="Who corrects (kept in the ledger).")
+def correct(code: str, points: float | None, completed_on: str | None, reason: str, by: str):
+    """Correct a record: a new ledger entry that names the record; the original stays as written."""
+    changes = {}
+    if points is not None:
+        changes["points"] = points
+    if completed_on:
+        changes["completed_on"] = date.fromisoformat(completed_on).isoformat()
+    if not changes:
+        raise click.UsageError("give --points and/or --completed-on")
+    try:
+        entry = ledger.correct(code.replace(" ", "").upper(), changes, reason, by)
+    except LookupError:
+        raise click.ClickException(f"no record {code}") from None
+    click.echo(f"entry {entry.seq} corrects record {entry.record_code}: {changes}")
