@@ -260,3 +260,19 @@ def test_forged_or_missing_launch_tokens_are_refused(loaded, tool, platform, bro
     assert no_lt.status_code == 400 and 'data-refusal="forged_form"' in no_lt.text
     assert browser.post(f"{tool.url}/picker/cancel", data={}).status_code == 400
     assert platform.deep_link_responses == []
+
+
+def test_an_accredited_activity_of_the_module_is_shown_before_choosing(loaded, tool, platform, browser):
+    from datetime import date, timedelta
+
+    from elearn.accreditation.models import Activity
+
+    with loaded.app_context():
+        db.session.add(Activity(title={"nl": "Teams", "en": "Teams"}, module_ids=["beta-teams"], register="vvn",
+                                accreditation_id="VVN-77", points=2.0, points_kind="points", study_load_minutes=120,
+                                valid_from=date.today() - timedelta(days=1),
+                                valid_until=date.today() + timedelta(days=30), rule={"post_test": True}))
+        db.session.commit()
+    page, _ = open_picker(platform, browser, locale="en")
+    beta = page.text.split('id="pick-beta-teams"', 1)[1].split('<li class="pick-item', 1)[0]
+    assert "Accredited on its own: 2 points with V&amp;VN Kwaliteitsregister." in beta

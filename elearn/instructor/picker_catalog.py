@@ -117,6 +117,7 @@ class Accreditation:
     course_title: str
     points: float
     kind: str | None
+    register: str | None = None     # set for an accredited activity of the module itself
 
 
 @dataclass
@@ -147,7 +148,14 @@ def _matrix(views: list[ModuleView], filters: PickerFilters) -> dict[str, list[M
 
 def _accreditation(lang: str) -> dict[str, list[Accreditation]]:
     """Module id → the accredited courses (with credits) it is part of."""
+    from elearn.accreditation.operations import activities_for_module
+    from elearn.accreditation.registers import REGISTERS
+
     found: dict[str, list[Accreditation]] = {}
+    for module_id in {m for course in live_courses() for m in course.module_ids}:
+        for activity in activities_for_module(module_id):
+            found.setdefault(module_id, []).append(Accreditation(
+                pick(activity.title, lang), activity.points, activity.points_kind, REGISTERS[activity.register].name))
     for course in live_courses():
         credits = course.data.get("credits")
         if not credits:
