@@ -107,3 +107,27 @@ def test_learners_and_other_courses_never_see_this_roster(course, tool, app):
         assert "learner-1" not in csv.text
     finally:
         stranger.stop()
+
+
+def test_dashboard_shows_recorded_accreditation(course, tool, loaded):
+    from datetime import date, timedelta
+
+    from elearn.accreditation import ledger
+    from elearn.accreditation.models import Activity
+    from elearn.launch.models import User
+
+    with loaded.app_context():
+        activity = Activity(title={"nl": "W", "en": "V"}, module_ids=[MODULE], register="gaia", accreditation_id="G-1",
+                            points=1.0, points_kind="uur", study_load_minutes=60,
+                            valid_from=date.today() - timedelta(days=1), valid_until=date.today() + timedelta(days=9),
+                            rule={"post_test": True})
+        db.session.add(activity)
+        db.session.commit()
+        user = db.session.scalar(select(User).where(User.sub == "learner-1"))
+        ledger.record_once(activity.id, user.id, {"name": "S", "profession": "doctor", "identifiers": {}},
+                           {"points": 1.0, "completed_on": date.today().isoformat()})
+    teacher, lt = _teacher(course)
+    page = teacher.get(f"{tool.url}/instructor/course", params={"lt": lt})
+    assert page.text.count("points recorded") == 1
+    csv = teacher.get(f"{tool.url}/instructor/course.csv", params={"lt": lt}).text
+    assert any(line.startswith("learner-1,") and line.endswith(",yes") for line in csv.splitlines())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import requests
 from sqlalchemy import select
 
+from elearn.accreditation.models import Activity, LedgerEntry
 from elearn.catalog.models import Module
 from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
@@ -72,6 +73,7 @@ class ModuleProgress:
     attempts: int = 0
     minutes: int = 0
     grade: str | None = None          # the latest grade delivery's status
+    accredited: bool = False          # points recorded for an accredited activity with this module
 
 
 @dataclass
@@ -127,6 +129,9 @@ def _progress(user: User | None, module: Module, links: list[ResourceLink]) -> M
         progress.grade = delivery.status if delivery else None
     elif attempts or opened:
         progress.stage = IN_PROGRESS
+    recorded = db.session.scalars(select(Activity.module_ids).join(LedgerEntry, LedgerEntry.activity_id == Activity.id)
+                                  .where(LedgerEntry.user_id == user.id, LedgerEntry.kind == "record"))
+    progress.accredited = any(module.id in module_ids for module_ids in recorded)
     return progress
 
 
