@@ -8,27 +8,10 @@ import re
 import pytest
 
 from test_launch_browser import SHOTS, _wait_for_tool_page, blocking_browser, courses, lms  # noqa: F401
-from test_quiz_browser import assert_accessible
+from test_quiz_browser import assert_accessible, tab_to
 
 pytestmark = pytest.mark.browser
 DEEP_LINKING = {"message_type": "LtiDeepLinkingRequest", "resource_link_id": None}
-
-
-def _focused(frame) -> dict:
-    """What has keyboard focus in the frame (with the value, to tell checkboxes apart)."""
-    return frame.evaluate("""() => { const e = document.activeElement;
-        return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', value: e.value || '',
-                text: (e.innerText || '').trim()}; }""")
-
-
-def tab_to(page, frame, matches, limit: int = 250) -> dict:
-    """Press Tab until the focused element of the frame matches; fail if it never does."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        focused = _focused(frame)
-        if matches(focused):
-            return focused
-    raise AssertionError("keyboard focus never reached the element")
 
 
 def _from_the_top(frame) -> None:

@@ -30,11 +30,13 @@ def assert_accessible(frame, what: str) -> None:
 
 
 def _focused(frame) -> dict:
+    """What has keyboard focus in the frame (with the value, to tell checkboxes apart)."""
     return frame.evaluate("""() => { const e = document.activeElement;
-        return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', text: (e.innerText || e.value || '').trim()}; }""")
+        return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '', value: e.value || '',
+                text: (e.innerText || e.value || '').trim()}; }""")
 
 
-def tab_to(page, frame, matches, limit: int = 120) -> dict:
+def tab_to(page, frame, matches, limit: int = 250) -> dict:
     """Press Tab until the focused element of the frame matches; fail if it never does."""
     for _ in range(limit):
         page.keyboard.press("Tab")

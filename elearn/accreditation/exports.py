@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -44,6 +46,45 @@ def _subject(code: str) -> dict | None:
     return row.subject if row else None
 
 
+def _dutch_date(iso: str) -> str:
+    """2026-11-02 → 02-11-2026, as Dutch registers write dates."""
+    return date.fromisoformat(iso).strftime("%d-%m-%Y")
+
+
+@dataclass(frozen=True)
+class RegisterList:
+    """One register's attendance list: the identifier it keys on, its columns, its CSV dialect."""
+
+    identifier: str
+    header: tuple[str, ...]
+    row: Callable[[dict, dict], list]      # (facts, subject) → the row after the identifier
+    delimiter: str = ";"
+
+
+REGISTER_LISTS = {
+    "gaia": RegisterList("big", ("BIG-nummer", "Naam", "Datum", "Punten", "Accreditatienummer"),
+                         lambda f, s: [s["name"], _dutch_date(f["completed_on"]), _points(f["points"], True),
+                                       f["accreditation_id"]]),
+    "pe-online": RegisterList("krf", ("Registratienummer", "Naam", "Datum", "Punten", "Activiteit-ID"),
+                              lambda f, s: [s["name"], _dutch_date(f["completed_on"]), _points(f["points"], True),
+                                            f["accreditation_id"]]),
+    "eacceme": RegisterList("eacceme", ("UEMS-EACCME ID", "Name", "Profession", "Completion date", "ECMEC credits",
+                                        "Event code"),
+                            lambda f, s: [s["name"], s["profession"], f["completed_on"], _points(f["points"], False),
+                                          f["accreditation_id"]], delimiter=","),
+}
+
+
+def _register_list(out, records: list[dict], spec: RegisterList) -> None:
+    """The rows a register can credit: only people who gave its identifier (and were not erased)."""
+    writer = csv.writer(out, delimiter=spec.delimiter, lineterminator="\r\n")
+    writer.writerow(spec.header)
+    for r in records:
+        identifier = (r["subject"] or {}).get("identifiers", {}).get(spec.identifier)
+        if identifier:
+            writer.writerow([identifier, *spec.row(r["facts"], r["subject"])])
+
+
 def _points(value: float, comma: bool) -> str:
     """Points as registers write them: no needless decimals; a decimal comma for Dutch lists."""
     text = f"{value:g}"
@@ -62,30 +103,8 @@ def export(activity: Activity, start: date, end: date, fmt: str) -> tuple[str, s
                             "person": r["subject"]} for r in records], indent=2, ensure_ascii=False)
         return body + "\n", "application/json", name + ".json"
     out = io.StringIO()
-    if fmt == "gaia":
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["BIG-nummer", "Naam", "Datum", "Punten", "Accreditatienummer"])
-        for r in records:
-            if r["subject"] and r["subject"]["identifiers"].get("big"):
-                writer.writerow([r["subject"]["identifiers"]["big"], r["subject"]["name"],
-                                 date.fromisoformat(r["facts"]["completed_on"]).strftime("%d-%m-%Y"),
-                                 _points(r["facts"]["points"], True), r["facts"]["accreditation_id"]])
-    elif fmt == "pe-online":
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["Registratienummer", "Naam", "Datum", "Punten", "Activiteit-ID"])
-        for r in records:
-            if r["subject"] and r["subject"]["identifiers"].get("krf"):
-                writer.writerow([r["subject"]["identifiers"]["krf"], r["subject"]["name"],
-                                 date.fromisoformat(r["facts"]["completed_on"]).strftime("%d-%m-%Y"),
-                                 _points(r["facts"]["points"], True), r["facts"]["accreditation_id"]])
-    elif fmt == "eacceme":
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["UEMS-EACCME ID", "Name", "Profession", "Completion date", "ECMEC credits", "Event code"])
-        for r in records:
-            if r["subject"] and r["subject"]["identifiers"].get("eacceme"):
-                writer.writerow([r["subject"]["identifiers"]["eacceme"], r["subject"]["name"],
-                                 r["subject"]["profession"], r["facts"]["completed_on"],
-                                 _points(r["facts"]["points"], False), r["facts"]["accreditation_id"]])
+    if fmt in REGISTER_LISTS:
+        _register_list(out, records, REGISTER_LISTS[fmt])
     else:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["verification_code", "name", "profession", "identifiers", "activity", "register",
