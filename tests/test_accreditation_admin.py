@@ -20,6 +20,7 @@ def _signed_in(runner, live_server):
                                  "Ada Admin", "--password", "correct horse battery"])
     assert result.exit_code == 0, result.output
     browser = make_browser()
+    browser.headers["Accept-Language"] = "en"
     page = browser.get(f"{live_server.url}/admin/login")
     wrong = browser.post(f"{live_server.url}/admin/login", data={"csrf_token": _csrf(page.text),
                                                                  "email": "admin@example.org", "password": "nope"})
