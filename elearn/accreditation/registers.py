@@ -47,3 +47,15 @@ IDENTIFIERS = {
     "eacceme": (_l("EACCME / UEMS account"), re.compile(r"^[A-Za-z0-9@._-]{3,64}$")),
     "orcid": (_l("ORCID iD"), re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")),
 }
+
+# Kinds of points an administrator may type, shown in the reader's language (others as typed).
+POINT_KINDS = {"accreditation hours": _l("accreditation hours"), "accreditatie-uren": _l("accreditation hours"),
+               "points": _l("points"), "uur": _l("hours"), "hours": _l("hours")}
+
+
+def points_label(points: float, kind: str | None) -> str:
+    """'1,5 accreditatie-uren' / '1.5 accreditation hours': the number in the page's locale."""
+    from flask_babel import format_decimal
+
+    label = POINT_KINDS.get((kind or "").strip().lower(), kind or "")
+    return f"{format_decimal(points, format='#,##0.##')} {label}".strip()

@@ -21,6 +21,22 @@ from elearn.notices import redirect_with
 
 bp = Blueprint("accreditation", __name__, url_prefix="/accreditation")
 
+
+@bp.app_template_filter("todate")
+def _todate_filter(iso: str):
+    """An ISO date string as a date, for |dateformat."""
+    from datetime import date
+
+    return date.fromisoformat(str(iso))
+
+
+@bp.app_template_filter("points")
+def _points_filter(points, kind=None) -> str:
+    """{{ activity.points|points(activity.points_kind) }} → '1,5 accreditatie-uren'."""
+    from elearn.accreditation.registers import points_label
+
+    return points_label(points, kind)
+
 EVALUATION = (
     ("relevance", _l("The module is relevant to my daily practice.")),
     ("quality", _l("The content is accurate and of good quality.")),
