@@ -45,7 +45,8 @@ class DeepLinkSettings:
     @property
     def return_url(self) -> str:
         """Where the signed response is posted (deep_link_return_url)."""
-        return self.claim.get("deep_link_return_url") or ""
+        url = self.claim.get("deep_link_return_url")
+        return url if isinstance(url, str) else ""   # a signed claim can still be malformed
 
     @property
     def has_return_url(self) -> bool:
@@ -56,7 +57,9 @@ class DeepLinkSettings:
     def accept_types(self) -> list[str]:
         """The content item types the platform takes."""
         types = self.claim.get("accept_types") or []
-        return [types] if isinstance(types, str) else [str(t) for t in types]
+        if isinstance(types, str):
+            return [types]
+        return [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
 
     @property
     def offers_links(self) -> bool:
@@ -82,6 +85,8 @@ class DeepLinkSettings:
     def window_only(self) -> bool:
         """The platform opens links only in a new window, not in an iframe."""
         targets = self.claim.get("accept_presentation_document_targets") or []
+        if not isinstance(targets, list):
+            return False
         return bool(targets) and "iframe" not in targets and "window" in targets
 
     def type_names(self) -> list[tuple[str, object]]:
