@@ -90,8 +90,16 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
     for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         if not isinstance(config.get(name), str) or not _secure_url(config[name]):
             raise LtiError("registration_failed", f"the platform configuration lacks a valid {name}")
+    if not isinstance(config.get(C.PLATFORM_CONFIGURATION, {}), dict):
+        raise LtiError("registration_failed", "the platform configuration's LTI claim is not a JSON object")
+    if not isinstance(config.get("authorization_server", ""), str):
+        raise LtiError("registration_failed", "the platform configuration's authorization_server is not text")
+    if any(len(config[name]) > 1024 for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")):
+        raise LtiError("registration_failed", "the platform configuration has a URL longer than 1024 characters")
     issuer = config["issuer"].rstrip("/")
     product = (config.get(C.PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
+    if not isinstance(product, str) or len(product) > 64:
+        raise LtiError("registration_failed", "the platform's product_family_code is not a short text")
     canvas = product == "canvas" and issuer in CANVAS_ISSUERS
     if not canvas and not (openid_configuration_url == issuer or openid_configuration_url.startswith(issuer + "/")):
         raise LtiError("registration_failed",
@@ -175,10 +183,14 @@ def register(session: Session, token_row: RegistrationToken, openid_configuratio
     except ValueError as exc:
         raise LtiError("registration_failed", "the platform's answer is not JSON") from exc
     client_id = answer.get("client_id") if isinstance(answer, dict) else None
-    if not client_id:
-        raise LtiError("registration_failed", "the platform's answer has no client_id")
+    if not client_id or not isinstance(client_id, (str, int)) or len(str(client_id)) > 255:
+        raise LtiError("registration_failed", "the platform's answer has no usable client_id")
     tool_config = answer.get(C.TOOL_CONFIGURATION) or {}
+    if not isinstance(tool_config, dict):
+        raise LtiError("registration_failed", "the platform's answer has a tool configuration that is not an object")
     deployment = tool_config.get("deployment_id")
+    if deployment is not None and (not isinstance(deployment, (str, int)) or len(str(deployment)) > 255):
+        raise LtiError("registration_failed", "the platform's answer has an unusable deployment_id")
     platform_config = config.get(C.PLATFORM_CONFIGURATION) or {}
     platform = add_platform(
         session, issuer=config["issuer"], client_id=str(client_id),

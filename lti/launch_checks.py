@@ -93,6 +93,7 @@ def check_message(body: dict) -> None:
     require(isinstance(body.get("sub"), str) and body["sub"], "sub")
     require(isinstance(body.get(C.ROLES), list), "roles")
     require(isinstance(body.get(C.TARGET_LINK_URI), str) and body[C.TARGET_LINK_URI], "target_link_uri")
+    check_lengths(body)
     if message_type == C.DEEP_LINKING_REQUEST:
         settings = body.get(C.DL_SETTINGS)
         require(isinstance(settings, dict) and settings.get("deep_link_return_url"),
@@ -107,3 +108,32 @@ def check_deployment_claim(body: dict) -> str:
     deployment_id = body.get(C.DEPLOYMENT_ID)
     require(isinstance(deployment_id, str) and deployment_id, "deployment_id")
     return deployment_id
+
+
+# Longest values the tool stores; a longer claim is refused before anything is written.
+_LIMITS = {"sub": 255, "name": 255, "given_name": 255, "family_name": 255, "email": 320}
+_NESTED_LIMITS = {C.CONTEXT: {"id": 255, "title": 255, "label": 255},
+                  C.RESOURCE_LINK: {"id": 255, "title": 255},
+                  C.CUSTOM: {"module": 64},
+                  C.AGS_ENDPOINT: {"lineitems": 1024, "lineitem": 1024},
+                  C.NRPS: {"context_memberships_url": 1024}}
+URL_LIMIT = 1024
+
+
+def check_lengths(body: dict) -> None:
+    """Refuse string claims longer than any real platform sends (and than the tool stores)."""
+    for name, limit in _LIMITS.items():
+        value = body.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise LtiError("invalid_message", f"the claim {name} is longer than {limit} characters")
+    deployment = body.get(C.DEPLOYMENT_ID)
+    if isinstance(deployment, str) and len(deployment) > 255:
+        raise LtiError("invalid_message", "the deployment_id claim is longer than 255 characters")
+    for claim, limits in _NESTED_LIMITS.items():
+        nested = body.get(claim)
+        if not isinstance(nested, dict):
+            continue
+        for key, limit in limits.items():
+            value = nested.get(key)
+            if isinstance(value, str) and len(value) > limit:
+                raise LtiError("invalid_message", f"{claim.rsplit('/', 1)[-1]}.{key} is longer than {limit} characters")

@@ -24,6 +24,7 @@ from lti.tool_conf import DatabaseToolConf
 
 STATE_COOKIE_PREFIX = "lti1p3-"
 # What a login initiation may carry that is worth replaying when the login restarts in a new window.
+MAX_PARAM_LENGTH = 4096
 RESTART_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "lti_deployment_id", "client_id")
 
 
@@ -149,6 +150,10 @@ def begin_login(session: Session, params: Mapping[str, str], *, launch_url: str,
     for required in ("iss", "login_hint", "target_link_uri"):
         if not params.get(required):
             raise LtiError("missing_parameter", f"the login initiation lacks {required}", parameter=required)
+    for name, value in params.items():
+        # They travel back to the platform in a redirect URL; real ones are far shorter.
+        if len(value) > MAX_PARAM_LENGTH:
+            raise LtiError("invalid_message", f"the login parameter {name} is longer than {MAX_PARAM_LENGTH} characters")
     conf = DatabaseToolConf(session, login_client_id=params.get("client_id"),
                             login_deployment_id=params.get("lti_deployment_id"))
     recorder, cookies = _StateRecorder(store), _CookieRecorder()

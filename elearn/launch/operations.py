@@ -50,6 +50,11 @@ def _upsert(model, where: dict, values: dict):
     return row
 
 
+def _text_or_none(value) -> str | None:
+    """A claim we keep as text only when the platform sent text (a signed claim can still be odd)."""
+    return value if isinstance(value, str) else None
+
+
 def _module_of(data: LaunchData) -> str | None:
     """The catalog module a link points to (custom parameter `module`)."""
     module = data.custom.get("module")
@@ -90,7 +95,7 @@ def record_launch(data: LaunchData) -> tuple[LaunchSession, str]:
         deployment_id=data.deployment_id, message_type=data.message_type, roles=",".join(sorted(roles)),
         lti_roles=list(data.roles), locale=locale, module_id=link.module_id if link else None,
         deep_linking_settings=data.deep_linking_settings, for_user=data.for_user,
-        return_url=presentation.get("return_url") if isinstance(presentation, dict) else None,
+        return_url=_text_or_none(presentation.get("return_url")) if isinstance(presentation, dict) else None,
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_TOKEN_MAX_AGE"]))
     db.session.add(launch_session)
     db.session.commit()
