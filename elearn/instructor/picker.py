@@ -86,6 +86,13 @@ def _guarded():
     return (row, settings), None
 
 
+def _guarded_post():
+    """As `_guarded`, for a posted form, which must also be the picker's own (lt or CSRF token)."""
+    if not form_is_genuine():
+        return None, _refusal("forged_form", 400)
+    return _guarded()
+
+
 @bp.get("/")
 @launch_required("instructor")
 def index():
@@ -112,9 +119,7 @@ def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str |
 @launch_required("instructor")
 def choose():
     """Check the choice against the platform's settings and the catalog, then send it."""
-    if not form_is_genuine():
-        return _refusal("forged_form", 400)
-    found, refusal = _guarded()
+    found, refusal = _guarded_post()
     if refusal:
         return refusal
     row, settings = found
@@ -136,9 +141,7 @@ def choose():
 @launch_required("instructor")
 def cancel():
     """Add nothing: an empty content_items response, which the spec allows, so the LMS closes the dialog."""
-    if not form_is_genuine():
-        return _refusal("forged_form", 400)
-    found, refusal = _guarded()
+    found, refusal = _guarded_post()
     if refusal:
         return refusal
     row, settings = found
