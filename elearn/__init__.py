@@ -21,13 +21,14 @@ def create_app(config: dict | type | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
     from elearn import i18n, notices, security
-    from elearn.extensions import csrf, db, migrate
+    from elearn.extensions import csrf, db, limiter, migrate
 
     import elearn.models  # noqa: F401  (every table registered before migrations look)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR") or _migrations_dir()))
     csrf.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     notices.init_app(app)

@@ -78,6 +78,12 @@ class Config:
     GRADES_POLL_SECONDS = float(os.environ.get("GRADES_POLL_SECONDS", "5"))
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+    # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
+    # campus behind one NAT launches an exam at once; strict for registration.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_LAUNCH = os.environ.get("RATELIMIT_LAUNCH", "6000 per minute")
+    RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per hour")
     TESTING = False
 
 

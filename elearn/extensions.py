@@ -2,6 +2,8 @@
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -15,6 +17,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 babel = Babel()
 csrf = CSRFProtect()
+# Per client address (the real one behind PROXY_FIX); storage is Redis when REDIS_URL is set, so the
+# limits hold across workers and instances.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

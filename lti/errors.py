@@ -4,6 +4,7 @@ from __future__ import annotations
 # code -> HTTP status. 400: the request itself is wrong; 401: its credentials (signature, state,
 # nonce, key) do not hold; 403: it is authentic but not allowed here (unknown deployment, role).
 STATUS = {
+    "rate_limited": 429,
     "missing_parameter": 400,
     "unknown_platform": 400,
     "ambiguous_platform": 400,

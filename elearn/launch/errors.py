@@ -20,6 +20,11 @@ class Explanation:
 
 
 EXPLANATIONS = {
+    "rate_limited": Explanation(
+        _l("Too many requests at once"),
+        _l("VBHC Academy received more launches from your network in a short time than it accepts."),
+        _l("Wait a minute, then open the activity in your learning platform again. If this happens often, "
+           "ask the LMS administrator to contact VBHC Academy about the limit.")),
     "registration": Explanation(
         _l("This LMS is not registered with VBHC Academy"),
         _l("The tool does not recognise the learning platform or this installation of the tool in it."),
@@ -71,6 +76,7 @@ EXPLANATIONS = {
 }
 
 GROUPS = {
+    "rate_limited": "rate_limited",
     "unknown_platform": "registration", "ambiguous_platform": "registration", "unknown_deployment": "registration",
     "wrong_issuer": "registration", "wrong_audience": "registration",
     "missing_parameter": "message", "missing_id_token": "message", "token_too_large": "message",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 
-from elearn.extensions import csrf, db
+from elearn.extensions import csrf, db, limiter
 from elearn.launch import registration_views, stores
 from elearn.launch.errors import error_response
 from elearn.launch.operations import record_launch
@@ -27,7 +27,25 @@ def tool_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def _launch_limit() -> str:
+    """The configured limit for login and launch requests."""
+    return current_app.config["RATELIMIT_LAUNCH"]
+
+
+def _registration_limit() -> str:
+    """The configured limit for dynamic registration."""
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    """Rate limited: the LTI error page, in the learner's language, with when to try again."""
+    response = error_response(LtiError("rate_limited", str(error.description)))[0]
+    return response, 429, {"Cache-Control": "no-store"}   # Flask-Limiter adds Retry-After
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.shared_limit(_launch_limit, scope="lti-entry")
 def login():
     """OIDC third-party initiated login: remember state and nonce, send the browser to the platform."""
     params = request.values.to_dict()
@@ -71,6 +89,7 @@ def _same_origin() -> bool:
 
 
 @bp.post("/launch")
+@limiter.shared_limit(_launch_limit, scope="lti-entry")
 def launch():
     """The platform's form_post of the id_token: validate, record, land on the right page."""
     form = request.form.to_dict()
@@ -138,6 +157,7 @@ def _well_known(state) -> None:
     state.app.add_url_rule("/.well-known/jwks.json", endpoint="launch_jwks_well_known", view_func=jwks)
 
 
-bp.add_url_rule("/register", view_func=registration_views.register, methods=["GET"])
+bp.add_url_rule("/register", view_func=limiter.limit(_registration_limit)(registration_views.register),
+                methods=["GET"])
 bp.add_url_rule("/register/info", view_func=registration_views.register_info, methods=["GET"])
 bp.add_url_rule("/config.json", view_func=registration_views.canvas_config, methods=["GET"])
