@@ -16,6 +16,8 @@ def test_login_and_launch_beyond_the_limit_get_a_clear_429(app, tool, platform, 
     third = make_browser().post(f"{tool.url}/lti/login", data={"iss": platform.issuer, "login_hint": "x",
                                                                "target_link_uri": f"{tool.url}/lti/launch"})
     assert third.status_code == 429
+    dutch = platform.launch(make_browser(), role="learner", locale="nl")
+    assert dutch.status_code == 429 and "Te veel verzoeken tegelijk" in dutch.text
 
 
 def test_registration_is_limited_more_strictly(app, tool):

@@ -40,7 +40,8 @@ def _registration_limit() -> str:
 @bp.errorhandler(429)
 def _too_many(error):
     """Rate limited: the LTI error page, in the learner's language, with when to try again."""
-    response = error_response(LtiError("rate_limited", str(error.description)))[0]
+    locale = unverified_locale(request.form.get("id_token")) if request.method == "POST" else None
+    response = error_response(LtiError("rate_limited", str(error.description)), locale)[0]
     return response, 429, {"Cache-Control": "no-store"}   # Flask-Limiter adds Retry-After
 
 
