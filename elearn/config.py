@@ -81,6 +81,9 @@ class Config:
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # A failing limiter store (Redis away, or the in-memory store's thread race in `limits`) must never
+    # turn a launch into a 500: log it and let the request through.
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_LAUNCH = os.environ.get("RATELIMIT_LAUNCH", "6000 per minute")
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per hour")

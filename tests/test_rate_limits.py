@@ -27,3 +27,15 @@ def test_registration_is_limited_more_strictly(app, tool):
     limiter.reset()
     codes = [make_browser().get(f"{tool.url}/lti/register", params={"token": "nope"}).status_code for _ in range(3)]
     assert codes[:2] != [429, 429] and codes[2] == 429
+
+
+def test_a_failing_limiter_store_never_breaks_a_launch(app, tool, platform, browser, monkeypatch):
+    from elearn.extensions import limiter
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("threads can only be started once")     # the in-memory store's race, or Redis away
+
+    monkeypatch.setattr(limiter.storage, "incr", broken)
+    monkeypatch.setattr(limiter.storage, "get", broken)
+    resp = platform.launch(browser, role="learner", locale="en")
+    assert resp.status_code == 200
