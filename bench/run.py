@@ -10,15 +10,11 @@ process, the tool under gunicorn in a subprocess. See bench/README.md for what i
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,18 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
 
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
+from common import (PG_ADMIN, REQUEST_TIMEOUT, ROOT, Timeout, create_database,  # noqa: E402,F401
+                    dispose, drop_database, free_port, make_app, percentile, prepare_schema, register, spawn,
+                    start_gunicorn, stop_process, tool_env)
+from common import alarm as _alarm  # noqa: E402
+
 RESOURCE_LINK = "rl-bench"
-REQUEST_TIMEOUT = 60
-
-
-class Timeout(Exception):
-    """The overall time budget ran out."""
 
 
 @dataclass
@@ -67,136 +61,6 @@ class SubmitResult:
 
     def __post_init__(self):
         self.latency = self.end - self.start
-
-
-# ---------------------------------------------------------------- database
-
-def create_database(kind: str, stack: ExitStack) -> tuple[str, str]:
-    """A fresh database; returns (SQLAlchemy URL, DATABASE_URL for the tool). Dropped on exit."""
-    if kind == "sqlite":
-        folder = tempfile.mkdtemp(prefix="bench-")
-        stack.callback(shutil.rmtree, folder, ignore_errors=True)  # the SQLite file goes with it
-        url = f"sqlite:///{folder}/bench.sqlite3"
-        return url, url
-    import psycopg
-
-    name = f"bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    stack.callback(drop_database, name)
-    return f"postgresql+psycopg://127.0.0.1:5432/{name}", f"postgresql://127.0.0.1:5432/{name}"
-
-
-def drop_database(name: str) -> None:
-    """Drop a bench database, closing whatever still holds it."""
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    print(f"dropped database {name}")
-
-
-def make_app(db_url: str):
-    """The tool's app in this process (schema, courses, registration, answers, worker)."""
-    from elearn import create_app
-
-    return create_app({"TESTING": True, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": db_url,
-                       "DEMO_LMS": True, "GRADES_INLINE": False, "REDIS_URL": None})
-
-
-def dispose(app) -> None:
-    """Close this process's database connections (before the database is dropped)."""
-    from elearn.extensions import db
-
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def prepare_schema(app, courses: Path) -> None:
-    """Run the migrations and load the curriculum."""
-    from flask_migrate import upgrade
-
-    from elearn.catalog.loader import load_directory
-
-    with app.app_context():
-        upgrade()
-        load_directory(courses)
-
-
-def register(app, tool_url: str, platform) -> None:
-    """Register the tool with the platform and the platform with the tool (as launch_support.connect)."""
-    from elearn.extensions import db
-    from lti.registry import add_platform
-
-    tool = platform.register_tool(login_url=f"{tool_url}/lti/login", launch_url=f"{tool_url}/lti/launch",
-                                  jwks_url=f"{tool_url}/lti/jwks")
-    with app.app_context():
-        add_platform(db.session, issuer=platform.issuer, client_id=tool["client_id"],
-                     deployment_ids=tool["deployment_ids"], auth_login_url=platform.auth_login_url,
-                     auth_token_url=platform.auth_token_url, key_set_url=platform.key_set_url, name="Demo LMS")
-        db.session.commit()
-
-
-# ---------------------------------------------------------------- processes
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tool_env(database_url: str) -> dict:
-    """Environment of the tool's processes: the bench database, outbox left to a worker."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"VBHC_ENV", "REDIS_URL", "PROXY_FIX", "TOOL_BASE_URL", "WEB_CONCURRENCY"}}
-    env.update(DATABASE_URL=database_url, SECRET_KEY="bench-secret-" + secrets.token_hex(8), GRADES_INLINE="0",
-               PYTHONUNBUFFERED="1")
-    return env
-
-
-def spawn(cmd: list[str], env: dict, log: Path, stack: ExitStack) -> subprocess.Popen:
-    """Start a subprocess in its own process group, output to `log`; stopped on exit."""
-    out = open(log, "ab")
-    stack.callback(out.close)
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    stack.callback(stop_process, proc)
-    return proc
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group, SIGKILL it after 10 s."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-    except ProcessLookupError:
-        pass
-
-
-def start_gunicorn(args, port: int, database_url: str, log: Path, stack: ExitStack) -> str:
-    """Serve the tool with gunicorn on `port` (the project's gunicorn.conf.py, bound to loopback)."""
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    cmd = [gunicorn, "--config", str(ROOT / "gunicorn.conf.py"), "-w", str(args.web_workers),
-           "--threads", str(args.threads), "-b", f"127.0.0.1:{port}", "--access-logfile", "-", "elearn:create_app()"]
-    proc = spawn(cmd, tool_env(database_url), log, stack)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {log}")
-        try:
-            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return url
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn not healthy after 30 s; see {log}")
 
 
 # ---------------------------------------------------------------- learners
@@ -285,12 +149,6 @@ def submit_all(learners: list[Learner], tool_url: str, keep_connections: bool) -
 
     with ThreadPoolExecutor(len(learners)) as pool:
         return list(pool.map(submit, learners))
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(p / 100 * len(ordered)))) - 1]
 
 
 def report_submits(results: list[SubmitResult]) -> None:
@@ -413,10 +271,6 @@ def parse_args(argv=None):
                         help="submit over the keep-alive connection left from saving (default: a new one)")
     parser.add_argument("--timeout", type=int, default=300, help="overall time budget in seconds")
     return parser.parse_args(argv)
-
-
-def _alarm(*_):
-    raise Timeout("overall time budget exhausted")
 
 
 def main(argv=None) -> int:
