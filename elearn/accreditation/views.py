@@ -16,7 +16,7 @@ from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
 from elearn.catalog.labels import content_lang, pick
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import form_is_genuine
+from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 
 bp = Blueprint("accreditation", __name__, url_prefix="/accreditation")
@@ -53,12 +53,6 @@ def _activity(activity_id: int) -> Activity:
     if activity is None:
         abort(404)
     return activity
-
-
-def _genuine_or_400() -> None:
-    """State-changing forms carry the launch token (or a CSRF token)."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
 
 
 def _certificate_links(code: str) -> dict:
@@ -99,7 +93,7 @@ def claim(activity_id: int, errors: dict | None = None, status_code: int = 200):
 @launch_required()
 def identity(activity_id: int):
     """Save the learner's professional identity and consent."""
-    _genuine_or_400()
+    require_genuine_form()
     activity = _activity(activity_id)
     form = request.form
     if form.get("consent") != "yes":
@@ -122,7 +116,7 @@ def identity(activity_id: int):
 @launch_required()
 def evaluation(activity_id: int):
     """The course evaluation: answers kept apart from the learner."""
-    _genuine_or_400()
+    require_genuine_form()
     activity = _activity(activity_id)
     answers = {}
     for key, _label in EVALUATION:
@@ -139,7 +133,7 @@ def evaluation(activity_id: int):
 @launch_required()
 def attestation(activity_id: int):
     """The learner attests the time they actually spent."""
-    _genuine_or_400()
+    require_genuine_form()
     activity = _activity(activity_id)
     raw = request.form.get("minutes", "").strip()
     if not raw.isdigit() or not 1 <= int(raw) <= 24 * 60:
@@ -204,7 +198,7 @@ def privacy():
 @launch_required()
 def erase():
     """Erase the learner's personal data; the ledger stays verifiable (pseudonymised entries)."""
-    _genuine_or_400()
+    require_genuine_form()
     if request.form.get("confirm") != "erase":
         return redirect_with("confirm-erase", "accreditation.privacy")
     from elearn.privacy import erase_person

@@ -6,12 +6,12 @@ import threading
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from elearn.extensions import db
 from elearn.grades.models import DELIVERED, PARKED, PENDING, GradeDelivery
+from elearn.grades.outbox import requeue_parked
 from elearn.grades.worker import run as run_worker
-from lti.models import utcnow
 
 
 @click.group(cls=AppGroup)
@@ -50,10 +50,6 @@ def retry(ids: tuple[int, ...], all_parked: bool):
     """Queue parked deliveries again (by id, or all of them)."""
     if not ids and not all_parked:
         raise click.UsageError("name delivery ids, or pass --all-parked")
-    query = update(GradeDelivery).where(GradeDelivery.status == PARKED)
-    if ids:
-        query = query.where(GradeDelivery.id.in_(ids))
-    done = db.session.execute(query.values(status=PENDING, next_try_at=utcnow(), tries=0,
-                                           lease_until=None, lease_owner=None))
+    count = requeue_parked(ids=ids)
     db.session.commit()
-    click.echo(f"queued {done.rowcount} delivery(ies) again")
+    click.echo(f"queued {count} delivery(ies) again")

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from elearn.catalog.labels import pick
 from elearn.extensions import db
-from elearn.grades.models import GradeDelivery
+from elearn.grades.models import PARKED, PENDING, GradeDelivery
 from elearn.quizzes.policy import QuizSettings
-from lti.models import as_utc
+from lti.models import as_utc, utcnow
 from lti.services import Score, score_timestamp
 
 SCORE_MAXIMUM = 100
@@ -50,3 +50,15 @@ def enqueue(attempt, settings: QuizSettings, attempts: list, now: datetime) -> G
                              user_id=attempt.user_id, body=score.to_json(), next_try_at=now)
     db.session.add(delivery)
     return delivery
+
+
+def requeue_parked(*, resource_link_pk: int | None = None, ids: tuple[int, ...] = ()) -> int:
+    """Send parked deliveries again (of one placement, or these ids, or all); how many (caller commits)."""
+    query = update(GradeDelivery).where(GradeDelivery.status == PARKED)
+    if resource_link_pk is not None:
+        query = query.where(GradeDelivery.resource_link_pk == resource_link_pk)
+    if ids:
+        query = query.where(GradeDelivery.id.in_(ids))
+    done = db.session.execute(query.values(status=PENDING, tries=0, next_try_at=utcnow(),
+                                           lease_until=None, lease_owner=None))
+    return done.rowcount

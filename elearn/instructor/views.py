@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
-from elearn.grades.models import PARKED, PENDING, GradeDelivery
+from elearn.grades.outbox import requeue_parked
 from elearn.instructor.results import item_analysis, learner_results, problem_deliveries
 from elearn.instructor import roster
 from elearn.instructor.models import RosterSync
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
-from elearn.learning.guard import form_is_genuine
+from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.analysis import to_csv
@@ -23,7 +23,6 @@ from elearn.quizzes.gift import export_gift
 from elearn.quizzes.messages import QuizError
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import CountingRule, QuizSettings, ReviewPolicy
-from lti.models import utcnow
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 
@@ -36,12 +35,6 @@ def _placement() -> tuple[ResourceLink, object]:
     if module is None:
         abort(404, description="this launch has no module placement")
     return link, module
-
-
-def _genuine_or_400() -> None:
-    """State-changing forms need the launch token or a CSRF token."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
 
 
 @bp.get("/results")
@@ -71,7 +64,7 @@ def _context_learners(link: ResourceLink) -> list[User]:
 @launch_required("instructor")
 def save_settings():
     """Attempt limit, wait, counting rule, time limit and review policy for this placement."""
-    _genuine_or_400()
+    require_genuine_form()
     link, module = _placement()
     form = request.form
 
@@ -103,7 +96,7 @@ def save_settings():
 @launch_required("instructor")
 def save_extra_time():
     """Give one learner more time (a multiplier of the time limit, 1 to 4)."""
-    _genuine_or_400()
+    require_genuine_form()
     link, _module = _placement()
     try:
         user_id, multiplier = int(request.form["user_id"]), float(request.form["multiplier"].replace(",", "."))
@@ -124,11 +117,9 @@ def save_extra_time():
 @launch_required("instructor")
 def retry_deliveries():
     """Send this placement's parked scores again."""
-    _genuine_or_400()
+    require_genuine_form()
     link, _module = _placement()
-    db.session.execute(update(GradeDelivery).where(
-        GradeDelivery.resource_link_pk == link.id, GradeDelivery.status == PARKED)
-        .values(status=PENDING, tries=0, next_try_at=utcnow(), lease_until=None, lease_owner=None))
+    requeue_parked(resource_link_pk=link.id)
     db.session.commit()
     from elearn.grades.worker import kick_inline
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import request
+from flask import abort, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -23,3 +23,9 @@ def form_is_genuine() -> bool:
     except ValidationError:  # missing, malformed or wrong token
         return False
     return True
+
+
+def require_genuine_form() -> None:
+    """Abort with 400 unless the posted form is ours (see `form_is_genuine`)."""
+    if not form_is_genuine():
+        abort(400, description="form without launch token or CSRF token")

@@ -1,7 +1,7 @@
 """Module pages: overview, one page per lesson with next/previous, and 'mark as done'."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
@@ -10,7 +10,7 @@ from elearn.catalog.models import Module, live_module
 from elearn.catalog.present import ModuleView, view_of
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import form_is_genuine
+from elearn.learning.guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
 
 bp = Blueprint("learning", __name__, url_prefix="/modules")
@@ -79,8 +79,7 @@ def lesson_page(module_id: str, lesson_id: str):
 @launch_required()
 def mark_done(module_id: str, lesson_id: str):
     """Mark a lesson done (form posted with lt), then go on to the next lesson or the post-test."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
+    require_genuine_form()
     module, not_found = _module_or_404(module_id)
     if not_found:
         return not_found

@@ -18,7 +18,7 @@ from elearn.grades.models import GradeDelivery
 from elearn.grades.worker import kick_inline
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import form_is_genuine
+from elearn.learning.guard import require_genuine_form
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.draw import Paper
 from elearn.quizzes.messages import N_, QuizError, ResponseError
@@ -94,8 +94,7 @@ def start(module_id: str):
 @launch_required()
 def begin(module_id: str):
     """Start (or continue) an attempt and go to its form."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
+    require_genuine_form()
     module = live_module(module_id)
     if module is None:
         abort(404)
@@ -130,8 +129,7 @@ def attempt(attempt_id: int):
 @launch_required()
 def save(attempt_id: int):
     """Save the answers and show them for review before submitting (errors: the form again)."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
+    require_genuine_form()
     attempt = _own_attempt(attempt_id)
     ops.check_open(attempt, request.form.get("token", ""))
     try:
@@ -164,8 +162,7 @@ def confirm(attempt_id: int):
 @launch_required()
 def submit(attempt_id: int):
     """Submit the saved answers: marked, recorded and queued for the gradebook at once."""
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
+    require_genuine_form()
     attempt = _own_attempt(attempt_id)
     ops.submit(attempt, request.form.get("token", ""))
     kick_inline()

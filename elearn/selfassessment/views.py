@@ -8,7 +8,7 @@ from elearn.catalog.labels import content_lang
 from elearn.catalog.models import CatalogDocument
 from elearn.extensions import db
 from elearn.launch.session import current_launch
-from elearn.learning.guard import form_is_genuine
+from elearn.learning.guard import require_genuine_form
 from elearn.selfassessment.models import SelfAssessmentResult
 from elearn.selfassessment.scoring import WEAK_BELOW, read_answers, score
 from lti.models import utcnow
@@ -52,8 +52,7 @@ def submit():
     definition, definition_hash = _definition()
     if definition is None:
         abort(503)
-    if not form_is_genuine():
-        abort(400, description="form without launch token or CSRF token")
+    require_genuine_form()
     answers, missing = read_answers(definition, request.form)
     if missing:
         return _page(definition, answers, missing=missing, status=422)
