@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import requests
 from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lti import claims as C
 from lti import launch_checks as checks
@@ -70,8 +70,6 @@ class _ToolMessageLaunch(MessageLaunch):
             self.validate_jwt_format()
             checks.check_header(self._jwt["header"])
             checks.check_identity_claims(self._body())
-            if self.store.nonce_used(self._body()["iss"], self._body()["nonce"]):
-                raise LtiError("nonce_replayed", "this id_token's nonce has already been used")
             self.validate_state()
             self.validate_nonce()
             self.validate_registration()
@@ -99,6 +97,9 @@ class _ToolMessageLaunch(MessageLaunch):
         state = self._get_request_param("state")
         login = self.store.get_state(state)
         if login is None:
+            # A used login is forgotten, so a replayed launch lands here: say which it is.
+            if self.store.nonce_used(self._body()["iss"], self._body()["nonce"]):
+                raise LtiError("nonce_replayed", "this id_token's nonce has already been used")
             raise LtiError("state_mismatch", "the state is unknown or expired")
         self.login = login
         cookie = self.cookies.get(STATE_COOKIE_PREFIX + state)
@@ -136,11 +137,14 @@ class _ToolMessageLaunch(MessageLaunch):
 
     def validate_registration(self):
         """iss/aud/azp against the login's platform, then pylti1p3's registration lookup."""
-        platform = self.db.get(Platform, self.login.platform_id)
+        # With its deployments in the same query: validate_deployment then needs no statement.
+        platform = self.db.get(Platform, self.login.platform_id, options=[joinedload(Platform.deployments)])
         if platform is None:
             raise LtiError("wrong_issuer", "the platform of this login is no longer registered")
         checks.check_audience(self._body(), platform)
         self.platform = platform
+        self.platform_ref = (platform.id, platform.client_id)  # still readable after the commit
+        self._tool_config.remember(platform)
         try:
             super().validate_registration()
         except LtiException as exc:
@@ -181,9 +185,8 @@ class _ToolMessageLaunch(MessageLaunch):
 
     def _consume(self) -> None:
         """Use the nonce (atomically: a parallel replay loses) and forget the login."""
-        if not self.store.use_nonce(self._body()["iss"], self._body()["nonce"]):
+        if not self.store.consume(self.login.state, self._body()["iss"], self._body()["nonce"]):
             raise LtiError("nonce_replayed", "this id_token's nonce has already been used")
-        self.store.delete_state(self.login.state)
 
 
 def validate_launch(session: Session, params: Mapping[str, str], cookies: Mapping[str, str], *,
@@ -193,5 +196,5 @@ def validate_launch(session: Session, params: Mapping[str, str], cookies: Mappin
     launch = _ToolMessageLaunch(session, params, cookies, store=store, http=http or requests.Session(),
                                 same_origin=same_origin, refetch_interval=refetch_interval)
     launch.validate()
-    return launch_data_from_claims(launch.platform.id, launch.platform.client_id, launch.get_launch_data(),
+    return launch_data_from_claims(*launch.platform_ref, launch.get_launch_data(),
                                    launch.get_launch_id())

@@ -1,7 +1,12 @@
 """The individual checks of an id_token, each raising LtiError with its own code."""
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 import jwt
+from cryptography.hazmat.primitives import serialization
+from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 
 from lti import claims as C
@@ -62,13 +67,19 @@ def check_audience(body: dict, platform: Platform) -> None:
         raise LtiError("wrong_audience", f"azp {azp!r} is not client_id {platform.client_id!r}")
 
 
+@lru_cache(maxsize=256)
+def _public_key(jwk_json: str):
+    """A platform's JWK as a loaded public key; parsing it cost more than the RS256 verify itself."""
+    return serialization.load_pem_public_key(JWK(**json.loads(jwk_json)).export_to_pem())
+
+
 def verify_signature(id_token: str, header: dict, jwk: dict) -> None:
     """Signature by the platform key, exp and iat (small leeway; iat in the future is refused)."""
     if jwk.get("alg", header["alg"]) != header["alg"]:  # D2L publishes keys without alg
         raise LtiError("bad_algorithm", f"key {header['kid']!r} is for {jwk.get('alg')}, not {header['alg']}")
     try:
-        pem = JWK(**jwk).export_to_pem()
-        jwt.decode(id_token, pem, algorithms=[header["alg"]], leeway=LEEWAY_SECONDS,
+        key = _public_key(json.dumps(jwk, sort_keys=True))
+        jwt.decode(id_token, key, algorithms=[header["alg"]], leeway=LEEWAY_SECONDS,
                    options={"require": ["exp", "iat"], "verify_aud": False})
     except jwt.ExpiredSignatureError as exc:
         raise LtiError("token_expired", str(exc)) from exc
@@ -78,7 +89,8 @@ def verify_signature(id_token: str, header: dict, jwk: dict) -> None:
         raise LtiError("missing_claim", str(exc), claim=exc.claim) from exc
     except jwt.InvalidSignatureError as exc:
         raise LtiError("bad_signature", str(exc)) from exc
-    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+    except (jwt.PyJWTError, JWException, ValueError, TypeError) as exc:
+        # JWException: the platform published a key that is no usable public key (bad n, EC without crv).
         raise LtiError("bad_signature", f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -18,6 +18,9 @@ from lti.models import OidcState, UsedNonce
 
 STATE_TTL = 600  # seconds a login may take before its launch arrives
 NONCE_TTL = 3600 * 2  # longer than any id_token we accept lives
+# Expired rows are swept at most this often per process: an expired row is already refused on
+# read, so sweeping on every login only cost two DELETEs per launch under load.
+SWEEP_INTERVAL = 60
 
 
 @dataclass
@@ -59,6 +62,9 @@ class StateStore(Protocol):
     def nonce_used(self, issuer: str, nonce: str) -> bool:
         """Whether a nonce has already carried a launch."""
 
+    def consume(self, state: str, issuer: str, nonce: str) -> bool:
+        """Use the nonce and forget the login in one step; False when the nonce was used (a replay)."""
+
 
 def nonce_key(issuer: str, nonce: str) -> str:
     """Nonces are unique per issuer; hash them to a fixed-length key."""
@@ -68,18 +74,26 @@ def nonce_key(issuer: str, nonce: str) -> str:
 class DbStateStore:
     """State and nonces in the lti_oidc_states / lti_used_nonces tables."""
 
+    _next_sweep = 0.0  # per process: when expired rows are next swept
+
     def __init__(self, session: Session):
         self.session = session
 
     def save_state(self, login: LoginState, ttl: int = STATE_TTL) -> None:
-        """Insert the login and sweep expired rows (cheap: both tables are indexed on expiry)."""
+        """Insert the login; now and then sweep expired rows (both tables are indexed on expiry)."""
         now = int(time.time())
         login.expires_at = now + ttl
-        self.session.execute(delete(OidcState).where(OidcState.expires_at < now))
-        self.session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
+        if now >= DbStateStore._next_sweep:
+            DbStateStore._next_sweep = now + SWEEP_INTERVAL
+            self.sweep(now)
         self.session.add(OidcState(state=login.state, nonce=login.nonce, platform_id=login.platform_id,
                                    data=login.to_data(), expires_at=login.expires_at))
         self.session.commit()
+
+    def sweep(self, now: int) -> None:
+        """Delete expired logins and nonces (part of the caller's transaction)."""
+        self.session.execute(delete(OidcState).where(OidcState.expires_at < now))
+        self.session.execute(delete(UsedNonce).where(UsedNonce.expires_at < now))
 
     def get_state(self, state: str) -> LoginState | None:
         """The unexpired login, or None."""
@@ -107,6 +121,17 @@ class DbStateStore:
     def nonce_used(self, issuer: str, nonce: str) -> bool:
         """Look the nonce up."""
         return self.session.scalar(select(UsedNonce.key).where(UsedNonce.key == nonce_key(issuer, nonce))) is not None
+
+    def consume(self, state: str, issuer: str, nonce: str) -> bool:
+        """Insert the nonce and delete the login in one transaction (one commit, not two)."""
+        try:
+            self.session.add(UsedNonce(key=nonce_key(issuer, nonce), expires_at=int(time.time()) + NONCE_TTL))
+            self.session.execute(delete(OidcState).where(OidcState.state == state))  # flushes the insert
+            self.session.commit()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        return True
 
 
 class RedisStateStore:
@@ -139,3 +164,11 @@ class RedisStateStore:
     def nonce_used(self, issuer: str, nonce: str) -> bool:
         """EXISTS."""
         return bool(self.redis.exists(f"{self.prefix}nonce:{nonce_key(issuer, nonce)}"))
+
+    def consume(self, state: str, issuer: str, nonce: str) -> bool:
+        """SET NX of the nonce and DEL of the state in one round trip; the SET NX decides."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.set(f"{self.prefix}nonce:{nonce_key(issuer, nonce)}", "1", nx=True, ex=NONCE_TTL)
+        pipe.delete(f"{self.prefix}state:{state}")
+        first, _ = pipe.execute()
+        return bool(first)

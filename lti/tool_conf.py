@@ -29,9 +29,17 @@ class DatabaseToolConf(ToolConfAbstract):
                  login_deployment_id: str | None = None):
         super().__init__()
         self.session = session
+        self.platform: Platform | None = None
+        # pylti1p3 asks for the same registration several times per message; one lookup serves all.
+        self._registrations: dict[tuple[str, str | None], Registration] = {}
         # Login initiation may omit client_id; then the deployment id narrows the issuer down.
         self.login_client_id = login_client_id
         self.login_deployment_id = login_deployment_id
+
+    def remember(self, platform: Platform) -> None:
+        """A platform already loaded (the launch's login names it): later lookups need no query."""
+        self.platform = platform
+        self._registrations[(platform.issuer, platform.client_id)] = registration_for(platform, None)
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Never: always look up by issuer and client_id."""
@@ -46,11 +54,16 @@ class DatabaseToolConf(ToolConfAbstract):
         return self.find_registration_by_params(iss, None)
 
     def find_registration_by_params(self, iss: str, client_id: str | None, *args, **kwargs) -> Registration:
-        """The registration of (iss, client_id); raises LtiError when it is unknown or ambiguous."""
-        platform = registry.resolve_platform(self.session, iss, client_id or self.login_client_id,
-                                             self.login_deployment_id)
-        self.platform = platform
-        return registration_for(platform, keys.signing_key(self.session))
+        """The registration of (iss, client_id); raises LtiError when it is unknown or ambiguous.
+
+        Without the tool's key: login and launch only verify what the platform signed. What the
+        tool signs (deep-linking responses, service tokens) builds its own registration_for."""
+        wanted = (iss, client_id or self.login_client_id)
+        if wanted not in self._registrations:
+            platform = registry.resolve_platform(self.session, iss, wanted[1], self.login_deployment_id)
+            self.platform = platform
+            self._registrations[wanted] = registration_for(platform, None)
+        return self._registrations[wanted]
 
     def find_deployment(self, iss: str, deployment_id: str):
         """Only for one-client issuers (unused)."""
@@ -58,7 +71,17 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def find_deployment_by_params(self, iss: str, deployment_id: str, client_id: str | None, *args, **kwargs):
         """The deployment if this registration knows it, else None."""
-        platform = registry.find_platform(self.session, iss, client_id) if client_id else None
-        if platform is None or not registry.find_deployment(self.session, platform.id, deployment_id):
+        platform = None
+        if client_id:
+            known = self.platform
+            platform = known if known is not None and (known.issuer, known.client_id) == (iss, client_id) \
+                else registry.find_platform(self.session, iss, client_id)
+        if platform is None:
+            return None
+        if platform is self.platform and "deployments" in platform.__dict__:  # loaded with the platform
+            known = any(d.deployment_id == deployment_id for d in platform.deployments)
+        else:
+            known = registry.find_deployment(self.session, platform.id, deployment_id) is not None
+        if not known:
             return None
         return PyDeployment().set_deployment_id(deployment_id)

@@ -89,11 +89,30 @@ def _exercise_store(store):
     assert store.nonce_used("iss", "n") and not store.nonce_used("other-iss", "n")
     store.save_state(_login("state-old"), ttl=-1)  # already expired
     assert store.get_state("state-old") is None
+    store.save_state(_login("state-3", "nonce-3"), ttl=60)
+    assert store.consume("state-3", "iss", "nonce-3") is True    # the launch: nonce used, login forgotten
+    assert store.get_state("state-3") is None and store.nonce_used("iss", "nonce-3")
+    store.save_state(_login("state-4", "nonce-3"), ttl=60)
+    assert store.consume("state-4", "iss", "nonce-3") is False   # the same nonce again: a replay
 
 
 def test_database_state_store(app):
     with app.app_context():
         _exercise_store(DbStateStore(db.session))
+
+
+def test_database_state_store_sweeps_expired_rows_now_and_then(app, monkeypatch):
+    from lti.models import OidcState
+
+    with app.app_context():
+        store = DbStateStore(db.session)
+        store.save_state(_login("sweep-old"), ttl=-5)
+        monkeypatch.setattr(DbStateStore, "_next_sweep", 0.0)       # a sweep is due
+        store.save_state(_login("sweep-1"), ttl=60)                  # sweeps sweep-old, not itself
+        assert db.session.get(OidcState, "sweep-old") is None and db.session.get(OidcState, "sweep-1")
+        store.save_state(_login("sweep-old-2"), ttl=-5)
+        store.save_state(_login("sweep-2"), ttl=60)                  # within the interval: no sweep
+        assert db.session.get(OidcState, "sweep-old-2") is not None
 
 
 @pytest.mark.services
@@ -159,3 +178,16 @@ def test_link_header_and_scores_url():
     assert scores_url("https://lms.example/lineitems/7/lineitem?type_id=3") == \
         "https://lms.example/lineitems/7/lineitem/scores?type_id=3"
 
+
+
+@pytest.mark.parametrize("jwk", [{"kty": "RSA", "kid": "k", "n": "!!", "e": "AQAB"},   # not base64url
+                                 {"kty": "RSA", "kid": "k"},                              # no modulus
+                                 {"kty": "EC", "kid": "k", "crv": "P-256",                # not an RSA key
+                                  "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+                                  "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}])
+def test_a_platform_key_that_is_no_usable_rsa_key_refuses_the_launch(jwk):
+    from lti.launch_checks import verify_signature
+
+    with pytest.raises(LtiError) as refused:
+        verify_signature("e30.e30.sig", {"alg": "RS256", "kid": "k"}, jwk)
+    assert refused.value.code == "bad_signature"

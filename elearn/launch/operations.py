@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -61,7 +62,16 @@ def _module_of(data: LaunchData) -> str | None:
     return module.strip() if isinstance(module, str) and module.strip() else None
 
 
-def record_launch(data: LaunchData) -> tuple[LaunchSession, str]:
+@dataclass(frozen=True)
+class RecordedLaunch:
+    """What the launch view needs once the launch is stored (read before the commit expires it)."""
+
+    session_id: int
+    module_id: str | None
+    token: str
+
+
+def record_launch(data: LaunchData) -> RecordedLaunch:
     """Store who launched from where, open a launch session, and return it with its token."""
     now = utcnow()
     locale = normalise(data.locale)
@@ -98,5 +108,7 @@ def record_launch(data: LaunchData) -> tuple[LaunchSession, str]:
         return_url=_text_or_none(presentation.get("return_url")) if isinstance(presentation, dict) else None,
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_TOKEN_MAX_AGE"]))
     db.session.add(launch_session)
+    db.session.flush()
+    recorded = RecordedLaunch(launch_session.id, launch_session.module_id, make_token(launch_session))
     db.session.commit()
-    return launch_session, make_token(launch_session)
+    return recorded

@@ -112,12 +112,12 @@ def launch():
         return error_response(LtiError("role_required", "deep linking is for instructors", role="instructor"),
                               data.locale)
     try:
-        launch_session, token = record_launch(data)
+        recorded = record_launch(data)
     except IntegrityError:  # the same user/course/link created by a parallel first launch: once more
         db.session.rollback()
-        launch_session, token = record_launch(data)
-    session["lt"] = token  # fallback for browsers that keep cookies; the token in URLs is what counts
-    response = redirect(_landing_url(data, launch_session.module_id, token))
+        recorded = record_launch(data)
+    session["lt"] = recorded.token  # fallback for browsers that keep cookies; the token in URLs is what counts
+    response = redirect(_landing_url(data, recorded.module_id, recorded.token))
     response.delete_cookie(STATE_COOKIE_PREFIX + form["state"], path="/lti/", secure=True, samesite="None",
                            partitioned=bool(current_app.config.get("LTI_PARTITIONED_COOKIES", True)))
     return response
