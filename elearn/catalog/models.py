@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, and_, select
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
+from elearn.catalog import cache
 from elearn.extensions import db
 from lti.models import utcnow
 
@@ -89,23 +91,72 @@ class CatalogDocument(db.Model):
 
 
 def get_document(key: str):
-    """The data of a catalog document, or None before the first load."""
-    row = db.session.get(CatalogDocument, key)
-    return row.data if row else None
+    """The data of a catalog document, or None before the first load (once per request; the
+    data itself from memory while its hash is unchanged, see elearn.catalog.cache)."""
+    memo = g.setdefault("catalog_documents", {})
+    if key not in memo:
+        content_hash = db.session.scalar(select(CatalogDocument.content_hash).where(CatalogDocument.key == key))
+        data = cache.documents.get((key, content_hash)) if content_hash else None
+        if content_hash and data is None:
+            data = db.session.scalar(select(CatalogDocument.data).where(CatalogDocument.key == key))
+            cache.documents.put((key, content_hash), data)
+        memo[key] = data
+    return memo[key]
+
+
+def _with_current_hash(query):
+    """Modules with the content hash of their current version (one statement)."""
+    return (select(Module, ModuleVersion.content_hash)
+            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id).where(query))
+
+
+def _note_hash(module: Module, content_hash: str) -> Module:
+    """Remember which version's hash was read, so current_content can check it still applies."""
+    module.current_hash = (module.current_version_id, content_hash)
+    return module
 
 
 def live_module(module_id: str) -> Module | None:
     """A module that is loaded and not retired, with a current version."""
-    module = db.session.get(Module, module_id)
-    if module is None or module.is_retired or module.current_version_id is None:
+    row = db.session.execute(_with_current_hash(Module.id == module_id)).first()
+    if row is None or row[0].is_retired:
         return None
-    return module
+    return _note_hash(*row)
 
 
 def live_modules() -> list[Module]:
     """Every offered module."""
-    return list(db.session.scalars(
-        select(Module).where(Module.retired_at.is_(None), Module.current_version_id.is_not(None))))
+    rows = db.session.execute(_with_current_hash(Module.retired_at.is_(None))).all()
+    modules = [_note_hash(*row) for row in rows]
+    _prefetch_content(modules)
+    return modules
+
+
+def current_content(module: Module) -> tuple[dict, dict]:
+    """(content, quiz) of the module's current version, from memory when this process has it.
+    Shared between requests: read only."""
+    version_id, content_hash = getattr(module, "current_hash", (None, None))
+    if version_id != module.current_version_id or content_hash is None:
+        content_hash = db.session.scalar(select(ModuleVersion.content_hash)
+                                         .where(ModuleVersion.id == module.current_version_id))
+        _note_hash(module, content_hash)
+    cached = cache.module_versions.get(content_hash)
+    if cached is None:
+        _prefetch_content([module])
+        cached = cache.module_versions.get(content_hash)
+    return cached
+
+
+def _prefetch_content(modules: list[Module]) -> None:
+    """Load the content of every version not yet in memory, in one statement."""
+    missing = {m.current_version_id: m.current_hash[1] for m in modules
+               if cache.module_versions.get(m.current_hash[1]) is None}
+    if not missing:
+        return
+    rows = db.session.execute(select(ModuleVersion.id, ModuleVersion.content, ModuleVersion.quiz)
+                              .where(ModuleVersion.id.in_(list(missing))))
+    for version_id, content, quiz in rows:
+        cache.module_versions.put(missing[version_id], (content, quiz))
 
 
 def live_courses() -> list[Course]:

@@ -7,7 +7,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from elearn.catalog.labels import content_lang, pick
-from elearn.catalog.models import Course, Module, get_document, live_courses, live_modules
+from elearn.catalog.models import Course, Module, current_content, get_document, live_courses, live_modules
 from elearn.catalog.render import resolve_links
 from elearn.catalog.schema import PILLARS
 
@@ -85,8 +85,8 @@ class ModuleView:
 
 def view_of(module: Module, lang: str | None = None) -> ModuleView:
     """The current version of `module` in `lang` (the page language by default)."""
-    version = module.current_version
-    return ModuleView(module, lang or content_lang(), version.content, version.quiz)
+    content, quiz = current_content(module)
+    return ModuleView(module, lang or content_lang(), content, quiz)
 
 
 def module_url(module_id: str, lesson_id: str | None = None) -> str:
@@ -110,8 +110,9 @@ def course_order(courses: list[Course]) -> dict[str, int]:
     return order
 
 
-def modules_by_pillar(lang: str | None = None) -> dict[str, list[ModuleView]]:
-    """Every live module, grouped by pillar (in the curriculum's order), ordered as in the courses."""
-    order = course_order(live_courses())
+def modules_by_pillar(lang: str | None = None, courses: list[Course] | None = None) -> dict[str, list[ModuleView]]:
+    """Every live module, grouped by pillar (in the curriculum's order), ordered as in the courses
+    (the live courses, unless the caller has them already)."""
+    order = course_order(live_courses() if courses is None else courses)
     views = sorted((view_of(m, lang) for m in live_modules()), key=lambda v: (order.get(v.id, 999), v.id))
     return {pillar: [v for v in views if v.module.pillar == pillar] for pillar in PILLARS}

@@ -5,8 +5,8 @@ from flask import Blueprint, render_template, request
 
 from elearn.catalog import labels
 from elearn.catalog.labels import content_lang, pick
-from elearn.catalog.models import live_courses, live_module
-from elearn.catalog.present import modules_by_pillar, view_of
+from elearn.catalog.models import live_courses
+from elearn.catalog.present import modules_by_pillar
 from elearn.catalog.schema import PHASES, PILLARS
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
@@ -31,17 +31,19 @@ def index():
     """The curriculum as pillars × career phases, filterable by phase, pillar and language."""
     filters = _filters()
     lang = content_lang()
-    grouped = modules_by_pillar(lang)
+    offered = live_courses()
+    grouped = modules_by_pillar(lang, offered)
+    live = {view.id: view for views in grouped.values() for view in views}
     rows = {}
     for pillar, views in grouped.items():
         if filters["pillar"] and pillar != filters["pillar"]:
             continue
         rows[pillar] = [v for v in views if not filters["phase"] or filters["phase"] in v.content.get("phases", [])]
     courses = []
-    for course in live_courses():
+    for course in offered:
         if filters["phase"] and course.phase != filters["phase"]:
             continue
-        modules = [view_of(m, lang) for m in (live_module(i) for i in course.module_ids) if m is not None]
+        modules = [live[i] for i in course.module_ids if i in live]
         courses.append({"course": course, "title": pick(course.data.get("title"), lang),
                         "summary": pick(course.data.get("summary"), lang),
                         "audience": pick(course.data.get("audience"), lang), "modules": modules,
