@@ -55,6 +55,9 @@ class Config:
     # Trust X-Forwarded-* from this many proxies (needed behind TLS-terminating load balancers
     # so that cookies get Secure and URLs get https).
     PROXY_FIX = int(os.environ.get("PROXY_FIX", "0"))
+    # Origins besides the registered platforms' that may frame our pages (a school's own LMS domain,
+    # e.g. "https://canvas.school.nl https://*.school.nl"); see elearn.framing.
+    FRAME_ANCESTORS_EXTRA = os.environ.get("FRAME_ANCESTORS_EXTRA", "")
     COURSES_DIR = os.environ.get("COURSES_DIR", str(ROOT / "courses"))
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")

@@ -34,6 +34,7 @@ class CurrentLaunch:
     module_id: str | None           # the catalog module this link points to, if any
     roles: frozenset[str] = field(default_factory=frozenset)  # {"learner","instructor","admin"}
     locale: str | None = None
+    frame_origins: frozenset[str] = field(default_factory=frozenset)  # who may frame its pages (elearn.framing)
 
     @property
     def is_instructor(self) -> bool:
@@ -52,27 +53,33 @@ def _token_from_request() -> str | None:
 
 def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
+    from elearn.framing import origin_of, platform_origins
     from elearn.launch.models import Context, LaunchSession, User
     from elearn.launch.operations import read_token
+    from lti.models import Platform
 
     ids = read_token(token) if token else None
     if ids is None:
         return None
     row = db.session.execute(
-        select(LaunchSession, User.name, Context.title)
+        select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
+               Platform.product_family_code)
         .join(User, User.id == LaunchSession.user_id)
+        .join(Platform, Platform.id == LaunchSession.platform_id)
         .outerjoin(Context, Context.id == LaunchSession.context_pk)
         .where(LaunchSession.id == ids[0])).first()
     if row is None:
         return None
-    launch_session, user_name, context_title = row
+    launch_session, user_name, context_title, issuer, auth_login_url, family = row
+    frame_origins = (platform_origins(issuer, auth_login_url, family) | {origin_of(launch_session.return_url)}) - {None}
     if not hmac.compare_digest(launch_session.secret, ids[1]) or as_utc(launch_session.expires_at) < utcnow():
         return None
     return CurrentLaunch(
         token=token, user_id=launch_session.user_id, user_name=user_name, platform_id=launch_session.platform_id,
         context_pk=launch_session.context_pk, context_title=context_title,
         resource_link_pk=launch_session.resource_link_pk, module_id=launch_session.module_id,
-        roles=frozenset(r for r in launch_session.roles.split(",") if r), locale=launch_session.locale)
+        roles=frozenset(r for r in launch_session.roles.split(",") if r), locale=launch_session.locale,
+        frame_origins=frozenset(frame_origins))
 
 
 def current_launch() -> CurrentLaunch | None:
