@@ -138,3 +138,20 @@ def test_load_command_prints_changes(runner, courses_dir):
     assert "added (7)" in first.output
     second = runner.invoke(args=["courses", "load", "--dir", str(courses_dir)])
     assert second.exit_code == 0 and second.output.strip() == "unchanged: 7"
+
+
+def test_pages_show_the_new_version_after_a_reload_in_the_same_process(app, courses_dir):
+    # Module content is kept in memory by content hash (elearn.catalog.cache): a reload must never
+    # leave a process serving the version it had seen before.
+    nl = courses_dir / "modules" / "alpha-value" / "nl.md"
+    client = app.test_client()
+    with app.app_context():
+        load_directory(courses_dir)
+    before = client.get("/modules/alpha-value/lessons/first-lesson?lang=nl").get_data(as_text=True)
+    assert "Dit is de lestekst over" in before and "Herschreven" not in client.get("/catalog/?lang=nl").get_data(
+        as_text=True)
+    nl.write_text(nl.read_text().replace("Dit is de lestekst over", "Herschreven lestekst over", 1))
+    with app.app_context():
+        load_directory(courses_dir)
+    after = client.get("/modules/alpha-value/lessons/first-lesson?lang=nl").get_data(as_text=True)
+    assert "Herschreven lestekst" in after and "Dit is de lestekst over" not in after
