@@ -276,3 +276,38 @@ def test_an_accredited_activity_of_the_module_is_shown_before_choosing(loaded, t
     page, _ = open_picker(platform, browser, locale="en")
     beta = page.text.split('id="pick-beta-teams"', 1)[1].split('<li class="pick-item', 1)[0]
     assert "Accredited on its own: 2 points with V&amp;VN Kwaliteitsregister." in beta
+
+
+def test_the_picker_answers_once_so_modules_are_placed_once(app, loaded, tool, platform, browser):
+    _, lt = open_picker(platform, browser)
+    first = choose(browser, tool, lt, ["alpha-value"])
+    action, token = response_form(first)
+    # A double click or a reload sends the same choice again: the same signed response, not a second one.
+    again = choose(browser, tool, lt, ["alpha-value"])
+    assert response_form(again) == (action, token)
+    assert browser.post(action, data={"JWT": token}).status_code == 200
+    assert browser.post(action, data={"JWT": token}).status_code >= 400     # the platform refuses its nonce again
+    assert len(platform.deep_link_responses) == 1 and len(platform.lineitems) == 1
+    # Another choice, or a cancel, after the answer: refused, nothing signed or sent.
+    other = choose(browser, tool, lt, ["gamma-data"])
+    assert other.status_code == 409 and 'data-refusal="already_answered"' in other.text
+    assert 'name="JWT"' not in other.text and "lti_errormsg=" in other.text       # back to the course
+    cancelled = browser.post(f"{tool.url}/picker/cancel", data={"lt": lt})
+    assert cancelled.status_code == 409 and 'name="JWT"' not in cancelled.text
+    # A new deep-linking launch answers anew.
+    _, fresh = open_picker(platform, browser)
+    action, token = response_form(choose(browser, tool, fresh, ["gamma-data"]))
+    assert browser.post(action, data={"JWT": token}).status_code == 200
+    assert len(platform.deep_link_responses) == 2
+
+
+def test_parallel_sends_of_one_picker_sign_one_answer(app, loaded, tool, platform, browser):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, lt = open_picker(platform, browser)
+    with ThreadPoolExecutor(4) as pool:
+        pages = list(pool.map(lambda ids: choose(make_browser(), tool, lt, ids),
+                              [["alpha-value"], ["alpha-value"], ["gamma-data"], ["alpha-value"]]))
+    sent = [response_form(p)[1] for p in pages if p.status_code == 200]
+    refused = [p for p in pages if p.status_code == 409]
+    assert len(set(sent)) == 1 and len(sent) + len(refused) == 4   # one token, however the race went

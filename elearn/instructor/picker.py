@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import update
 
 from elearn.catalog import labels
 from elearn.catalog.schema import MODES, PHASES
@@ -105,11 +106,30 @@ def index():
     return _picker_page(row, settings, filters, _chosen_ids(request.args.getlist("module"), settings))
 
 
-def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str | None, titles: list[str]):
+def _answer_once(row: LaunchSession, settings: DeepLinkSettings, items, msg: str | None, choice: str) -> str | None:
+    """The signed response for this launch's one answer: made and kept on the first send; the same
+    choice again gets the same token (a platform refuses its nonce a second time, so a modules
+    placed once stay placed once); another choice gets None."""
+    if row.deep_link_response is None:
+        platform = db.session.get(Platform, row.platform_id)
+        token = response_jwt(db.session, platform, row.deployment_id, settings.claim, items, msg=msg)
+        claimed = db.session.execute(
+            update(LaunchSession).where(LaunchSession.id == row.id, LaunchSession.deep_link_response.is_(None))
+            .values(deep_link_choice=choice, deep_link_response=token)).rowcount
+        db.session.commit()  # also keeps a signing key created just now
+        if claimed:
+            return token
+        db.session.refresh(row)  # a parallel send of this launch answered first
+    return row.deep_link_response if row.deep_link_choice == choice else None
+
+
+def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str | None, titles: list[str],
+               choice: str):
     """The signed response, auto-posted to the LMS as the JWT form field (a button without JavaScript)."""
-    platform = db.session.get(Platform, row.platform_id)
-    token = response_jwt(db.session, platform, row.deployment_id, settings.claim, items, msg=msg)
-    db.session.commit()  # the signing key may have been created just now
+    token = _answer_once(row, settings, items, msg, choice)
+    if token is None:
+        back = _back_to_course(row, _("The modules were already sent to your course."))
+        return _refusal("already_answered", 409, settings, back)
     page = render_template("instructor/picker_send.html", return_url=settings.return_url, jwt=token,
                            titles=titles, cancelled=not items)
     return page, 200, NO_STORE
@@ -134,7 +154,8 @@ def choose():
     items = [content_item(m, filters.course_lang, launch_url, settings) for m in modules]
     msg = ngettext("%(num)d module from VBHC Academy was added.", "%(num)d modules from VBHC Academy were added.",
                    len(items))
-    return _send_page(row, settings, items, msg, [i.title for i in items])
+    choice = filters.course_lang + ":" + ",".join(m.id for m in modules)
+    return _send_page(row, settings, items, msg, [i.title for i in items], choice)
 
 
 @bp.post("/cancel")
@@ -145,4 +166,4 @@ def cancel():
     if refusal:
         return refusal
     row, settings = found
-    return _send_page(row, settings, [], _("No modules were added."), [])
+    return _send_page(row, settings, [], _("No modules were added."), [], "cancel")

@@ -89,6 +89,10 @@ class LaunchSession(db.Model):
     deep_linking_settings: Mapped[dict | None] = mapped_column(JSON)
     for_user: Mapped[dict | None] = mapped_column(JSON)  # submission review: whose attempt to show
     return_url: Mapped[str | None] = mapped_column(Text)
+    # Deep linking answers once: the choice sent and its signed response, so that sending the same
+    # choice again (a double click, a reload) repeats that response and another choice is refused.
+    deep_link_choice: Mapped[str | None] = mapped_column(Text)
+    deep_link_response: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
