@@ -17,7 +17,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from elearn.catalog.labels import pick
 from elearn.extensions import db
@@ -31,6 +31,7 @@ from lti.services import (LineItem, Score, ServiceError, connector_for, create_l
 
 RETRY_STATUSES = {401, 408, 425, 429, 500, 502, 503, 504}
 TAG = "vbhc-post-test"
+LINE_ITEM_LOCK = 0x7662_6331  # advisory-lock namespace ("vbc1") for finding/creating a placement's column
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,15 @@ def line_item_for(delivery: GradeDelivery, conn) -> str:
     link = db.session.get(ResourceLink, delivery.resource_link_pk)
     if link.ags_lineitem_url:
         return link.ags_lineitem_url
-    # No column yet: lock the link (PostgreSQL) so that one worker finds or creates it, then look again.
+    # No column yet: one worker at a time finds or creates it (then looks again). An advisory lock
+    # on PostgreSQL, not a lock on the link's row: that row lock was held across the calls to the
+    # LMS, and every launch, post-test start and submit of the placement inserts a row referencing
+    # the link (a key-share lock on it), so a whole exam waited on one worker — which, when the
+    # LMS's token endpoint fetched our JWKS from those blocked threads, was a deadlock (bench/burst.py).
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LINE_ITEM_LOCK, delivery.resource_link_pk)))
     link = db.session.scalar(select(ResourceLink).where(ResourceLink.id == delivery.resource_link_pk)
-                             .with_for_update().execution_options(populate_existing=True))
+                             .execution_options(populate_existing=True))
     if link.ags_lineitem_url:
         return link.ags_lineitem_url
     if not link.ags_lineitems_url or C.SCOPE_LINEITEM not in (link.ags_scope or []):
