@@ -160,7 +160,10 @@ def gunicorn_command(args, port: int, extra: tuple[str, ...] = ()) -> list[str]:
 def start_gunicorn(args, port: int, database_url: str, log: Path, stack: ExitStack, *,
                    extra: tuple[str, ...] = (), env: dict | None = None) -> str:
     """Serve the tool with gunicorn on `port`; returns its URL once /healthz answers."""
-    proc = spawn(gunicorn_command(args, port, extra), env or tool_env(database_url), log, stack)
+    env = dict(env or tool_env(database_url))
+    # The tool sizes its connection pool from GUNICORN_THREADS (elearn.config), not from --threads.
+    env.setdefault("GUNICORN_THREADS", str(args.threads))
+    proc = spawn(gunicorn_command(args, port, extra), env, log, stack)
     if hasattr(args, "__dict__"):
         args.gunicorn_pid = proc.pid  # the master, whose children are the workers
     url = f"http://127.0.0.1:{port}"
