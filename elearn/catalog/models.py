@@ -26,9 +26,40 @@ class ModuleVersion(db.Model):
     module_id: Mapped[str] = mapped_column(ForeignKey("catalog_modules.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)              # 1, 2, 3 … per module
     content_hash: Mapped[str] = mapped_column(String(64))     # sha256 of the files (+ renderer version)
-    content: Mapped[dict] = mapped_column(JSON)               # module.yaml fields + rendered lessons per language
-    quiz: Mapped[dict] = mapped_column(JSON)                  # the quiz.yaml pool, ids as written
+    # module.yaml fields + rendered lessons per language, and the quiz.yaml pool (ids as written):
+    # 100–300 kB of JSON per version, so deferred, and read through `content` / `quiz`, which take
+    # them from memory by content hash (elearn.catalog.cache) — attempts, pages and grade delivery
+    # all need them, and a version never changes.
+    stored_content: Mapped[dict] = mapped_column("content", JSON, deferred=True)
+    stored_quiz: Mapped[dict] = mapped_column("quiz", JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def _cached(self) -> tuple[dict, dict]:
+        """(content, quiz) from memory, loaded once per process and hash. Shared: read only."""
+        cached = cache.module_versions.get(self.content_hash) if self.content_hash else None
+        if cached is None:
+            cached = (self.stored_content, self.stored_quiz)
+            if self.content_hash and self.id is not None:
+                cache.module_versions.put(self.content_hash, cached)
+        return cached
+
+    @property
+    def content(self) -> dict:
+        """The version's content (see stored_content)."""
+        return self._cached()[0]
+
+    @content.setter
+    def content(self, value: dict) -> None:
+        self.stored_content = value
+
+    @property
+    def quiz(self) -> dict:
+        """The version's quiz pool (see stored_quiz)."""
+        return self._cached()[1]
+
+    @quiz.setter
+    def quiz(self, value: dict) -> None:
+        self.stored_quiz = value
 
 
 class Module(db.Model):
@@ -153,7 +184,7 @@ def _prefetch_content(modules: list[Module]) -> None:
                if cache.module_versions.get(m.current_hash[1]) is None}
     if not missing:
         return
-    rows = db.session.execute(select(ModuleVersion.id, ModuleVersion.content, ModuleVersion.quiz)
+    rows = db.session.execute(select(ModuleVersion.id, ModuleVersion.stored_content, ModuleVersion.stored_quiz)
                               .where(ModuleVersion.id.in_(list(missing))))
     for version_id, content, quiz in rows:
         cache.module_versions.put(missing[version_id], (content, quiz))
