@@ -4,6 +4,7 @@
     platform.register_tool(login_url=..., launch_url=..., jwks_url=...)
     resp = platform.launch(new_browser(), role="instructor", custom={"module": "care-cycle"})
     platform.scores[-1]["scoreGiven"]; platform.fail("/token", 500); platform.stop()
+    platform.fail_for("/token", 503, seconds=5)    # down for a while rather than for N requests
 """
 from __future__ import annotations
 
@@ -196,6 +197,17 @@ class PlatformServer:
     def delay(self, path_prefix: str, seconds: float, times: int = 1) -> None:
         """The next `times` requests under path_prefix wait `seconds` first."""
         self.platform.faults.delay(self._path(path_prefix), seconds, times)
+
+    def fail_for(self, path_prefix: str, status: int, seconds: float, headers: dict | None = None, body=None,
+                 after: float = 0.0) -> None:
+        """Every request whose path starts with path_prefix answers `status` for `seconds`, from
+        `after` seconds from now: an endpoint down (503) or throttling (429) for a while."""
+        self.platform.faults.fail_for(self._path(path_prefix), status, seconds, headers, body, after)
+
+    def delay_for(self, path_prefix: str, delay: float, seconds: float, after: float = 0.0) -> None:
+        """Every request under path_prefix waits `delay` seconds first, for `seconds` from `after`
+        seconds from now: a slow endpoint for a while."""
+        self.platform.faults.delay_for(self._path(path_prefix), delay, seconds, after)
 
     def _path(self, prefix: str) -> str:
         """Accept '/token' or a full URL of this server."""

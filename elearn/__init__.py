@@ -20,7 +20,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
-    from elearn import i18n, notices, security
+    from elearn import i18n, notices, security, unavailable
     from elearn.extensions import csrf, db, limiter, migrate
 
     import elearn.models  # noqa: F401  (every table registered before migrations look)
@@ -32,6 +32,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     notices.init_app(app)
+    unavailable.init_app(app)
 
     from elearn.launch import session as launch_session
 

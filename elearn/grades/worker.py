@@ -4,6 +4,10 @@ Any number of workers (the Procfile's `worker:`, the in-process drainer of the s
 default) may run at once: a row is claimed by one conditional UPDATE, and a worker killed
 mid-delivery only leaves a lease that expires; the next try re-posts the same body, which the
 LMS answers 409 if it had stored it.
+
+A round that fails midway (the database restarted) leaves its rows leased to the worker that
+claimed them; that worker takes them back on its next round instead of waiting out the lease, and
+waits longer between rounds while the database stays away.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from sqlalchemy import or_, select, update
 from elearn.extensions import db
 from elearn.grades.delivery import attempt_delivery, record
 from elearn.grades.models import PENDING, GradeDelivery
+from elearn.unavailable import database_unavailable, gist
 from lti.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,9 +34,13 @@ def _lease() -> timedelta:
 
 
 def claim(owner: str, limit: int = 20) -> list[int]:
-    """Lease up to `limit` due rows to `owner`; each row goes to one worker only."""
+    """Lease up to `limit` due rows to `owner`; each row goes to one worker only.
+
+    Rows still leased to `owner` itself count as free: an owner works one row at a time, so
+    between rounds such a row is one its last round abandoned (the database went away after the
+    lease was taken), and waiting out the lease would hold that score back for minutes."""
     now = utcnow()
-    free = or_(GradeDelivery.lease_until.is_(None), GradeDelivery.lease_until < now)
+    free = or_(GradeDelivery.lease_until.is_(None), GradeDelivery.lease_until < now, GradeDelivery.lease_owner == owner)
     candidates = db.session.scalars(
         select(GradeDelivery.id).where(GradeDelivery.status == PENDING, GradeDelivery.next_try_at <= now, free)
         .order_by(GradeDelivery.next_try_at, GradeDelivery.id).limit(limit)).all()
@@ -46,8 +55,25 @@ def claim(owner: str, limit: int = 20) -> list[int]:
     return claimed
 
 
+def _renew(row_id: int, owner: str) -> bool:
+    """Extend the lease of a row still ours and still leased, for the try about to start.
+
+    A batch is leased at once, but its rows are tried one after another, each try up to a few
+    HTTP timeouts long: without this, the rows late in a slow batch would be tried after their
+    lease ran out, while another worker may have claimed and posted them."""
+    now = utcnow()
+    done = db.session.execute(
+        update(GradeDelivery).where(GradeDelivery.id == row_id, GradeDelivery.lease_owner == owner,
+                                    GradeDelivery.lease_until > now, GradeDelivery.status == PENDING)
+        .values(lease_until=now + _lease()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return done.rowcount == 1
+
+
 def process(row_id: int, owner: str) -> str | None:
     """Try one claimed row and record the outcome, unless the lease was lost meanwhile."""
+    if not _renew(row_id, owner):
+        return None
     delivery = db.session.get(GradeDelivery, row_id)
     if delivery is None or delivery.lease_owner != owner:
         return None
@@ -79,16 +105,42 @@ def deliver_due(owner: str | None = None, limit: int = 20, rounds: int = 1000) -
     return counts
 
 
+ERROR_BACKOFF_CAP = 30.0  # seconds between rounds at most while rounds keep failing
+
+
 def run(stop: threading.Event, poll: float = 1.0) -> None:
-    """The worker loop: deliver what is due, sleep `poll` seconds, until `stop` is set."""
+    """The worker loop: deliver what is due, sleep `poll` seconds, until `stop` is set.
+
+    A failed round never ends the worker (the database restarting is routine): it is logged
+    (one line when the database is away, with the traceback otherwise) and the wait before the
+    next round doubles, up to ERROR_BACKOFF_CAP, until a round succeeds again."""
     owner = f"worker-{uuid.uuid4().hex[:12]}"
+    failures = 0
     while not stop.is_set():
+        wait = poll
         try:
             deliver_due(owner)
-        except Exception:  # the database restarting must not end the worker
-            log.exception("grade worker round failed; trying again")
-            db.session.remove()
-        stop.wait(poll)
+        except Exception as error:
+            failures += 1
+            wait = min(max(poll, ERROR_BACKOFF_CAP), poll * 2 ** min(failures, 16))
+            if database_unavailable(error):
+                log.warning("grade worker: database unavailable (%s); next round in %.1f s", gist(error), wait)
+            else:
+                log.exception("grade worker round failed; next round in %.1f s", wait)
+            _discard_session()
+        else:
+            if failures:
+                log.warning("grade worker: rounds succeed again after %d failed", failures)
+            failures = 0
+        stop.wait(wait)
+
+
+def _discard_session() -> None:
+    """Drop the session of a failed round (its connection may be dead); never raises."""
+    try:
+        db.session.remove()
+    except Exception:
+        log.debug("discarding the session failed", exc_info=True)
 
 
 class InlineDrainer:
@@ -97,6 +149,7 @@ class InlineDrainer:
 
     def __init__(self, app):
         self.app = app
+        self.owner = f"inline-{uuid.uuid4().hex[:12]}"  # one loop per process: it may reclaim its own leases
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -117,10 +170,14 @@ class InlineDrainer:
             self.wake.clear()
             with self.app.app_context():
                 try:
-                    deliver_due()
-                except Exception:
-                    log.exception("inline grade delivery failed; trying again later")
-                    db.session.remove()
+                    deliver_due(self.owner)
+                except Exception as error:
+                    if database_unavailable(error):
+                        log.warning("inline grade delivery: database unavailable (%s); trying again later",
+                                    gist(error))
+                    else:
+                        log.exception("inline grade delivery failed; trying again later")
+                    _discard_session()
 
 
 def kick_inline() -> None:
