@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -123,6 +124,7 @@ def test_unreachable_lms_keeps_the_score_queued(loaded, tool, browser, app):
     _, lt = launch_learner(lms, browser, resource_link_id="rl-fault-4")
     take(browser, tool, lt)
     lms.stop()                                                        # the LMS goes down
+    app.config["GRADES_BACKOFF_BASE"] = 5.0     # the retry is not due again within the same round
     with app.app_context():
         assert deliver_due() == {"retry": 1}
     row = _delivery(app)
@@ -160,3 +162,24 @@ def test_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(loaded, to
     row = _drain_until_done(loaded)
     assert row.status == "delivered" and row.last_status == 409
     assert len(_scores_at(platform, url)) == 1
+
+
+def test_a_row_whose_lease_ran_out_during_a_slow_batch_is_not_posted_by_its_old_owner(loaded, tool, platform,
+                                                                                        browser, app):
+    from elearn.grades.worker import claim, process
+
+    _, lt = launch_learner(platform, browser, resource_link_id="rl-fault-lease", user={"sub": "lease-learner"})
+    take(browser, tool, lt)
+    with app.app_context():
+        (row_id,) = claim("worker-a")
+        # The rows before it in worker-a's batch took longer than the lease: it ran out, though
+        # nobody has claimed the row yet. Posting it now could race a worker that just did.
+        db.session.execute(update(GradeDelivery).where(GradeDelivery.id == row_id)
+                           .values(lease_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        db.session.commit()
+        assert process(row_id, "worker-a") is None
+    mine = lambda: [s for s in platform.scores if s["userId"] == "lease-learner"]  # noqa: E731
+    assert mine() == [] and _delivery(app).status == "pending"
+    with app.app_context():
+        assert deliver_due("worker-b") == {"delivered": 1}               # free for the next claim
+    assert len(mine()) == 1
