@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from elearn.extensions import db
 
@@ -98,6 +99,9 @@ def frame_ancestors() -> str:
         return "frame-ancestors *"
     from elearn.launch.session import current_launch
 
-    launch = current_launch()
+    try:
+        launch = current_launch()
+    except HTTPException:  # the request itself was refused (a form over the size limit): no launch
+        launch = None
     origins = set(launch.frame_origins) if launch is not None else _all_platform_origins()
     return policy(origins | _extra())

@@ -93,3 +93,10 @@ def test_platform_origins_come_from_issuer_login_endpoint_and_family():
     assert platform_origins("https://moodle.uni.nl", "https://moodle.uni.nl/mod/lti/auth.php", "moodle") == {
         "https://moodle.uni.nl"}
     assert origin_of("HTTPS://Moodle.Uni.NL:443/x") == "https://moodle.uni.nl:443"
+
+
+def test_an_oversized_form_gets_its_413_with_a_policy_not_a_500(loaded, tool, platform, browser):
+    # The policy reads the launch token, which may be in the form; a form too large to parse is
+    # the request's own refusal, not the header's failure.
+    resp = make_browser().post(f"{tool.url}/picker/choose", data={"lt": "x", "module": "m" * (3 * 1024 * 1024)})
+    assert resp.status_code == 413 and resp.headers["Content-Security-Policy"].startswith("frame-ancestors 'self'")
