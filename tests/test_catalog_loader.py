@@ -155,3 +155,16 @@ def test_pages_show_the_new_version_after_a_reload_in_the_same_process(app, cour
         load_directory(courses_dir)
     after = client.get("/modules/alpha-value/lessons/first-lesson?lang=nl").get_data(as_text=True)
     assert "Herschreven lestekst" in after and "Dit is de lestekst over" not in after
+
+
+def test_a_value_json_cannot_hold_is_refused_before_the_database(app, courses_dir):
+    # Found by atheris (tests/fuzz/fuzz_course_files.py): `answer: .nan` passed the check, then
+    # PostgreSQL's json refused the pool, and every submit of the quiz failed comparing with NaN.
+    quiz = courses_dir / "modules" / "alpha-value" / "quiz.yaml"
+    quiz.write_text(quiz.read_text().replace("answer: 12.5", "answer: .nan"))
+    with app.app_context():
+        with pytest.raises(LoadRefused) as refused:
+            load_directory(courses_dir)
+        assert [(p.line, p.rule) for p in refused.value.result.problems.errors] == [(112, "yaml.value"),
+                                                                                      (112, "schema.type")]
+        assert snapshot() == {"modules": {}, "versions": {}, "courses": {}, "documents": {}}

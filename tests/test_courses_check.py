@@ -119,3 +119,42 @@ def test_uncovered_objective_and_unknown_key(valid_copy):
     problems = check_directory(valid_copy).problems.errors
     assert any(p.rule == "quiz.coverage" and "apply-idea" in p.message for p in problems)
     assert any(p.rule == "schema.unknown-key" and p.line == 8 for p in problems)
+
+
+# Found by atheris (tests/fuzz/fuzz_course_files.py and its regress-* inputs): each of these made
+# `courses check` fail with a traceback, or passed content that `courses load` or the quiz then
+# choked on. Now each is a problem with file, line and rule.
+@pytest.mark.parametrize("name, old, new, line, rule", [
+    ("course-a/course.yaml", "phase: A", "phase: A\0", 2, "yaml.syntax"),                   # PyYAML refuses NUL
+    ("sources.yaml", '  title: {nl: "Aan', "  title: " + "[" * 3000 + '{nl: "Aan', 3, "yaml.syntax"),  # RecursionError
+    ("modules/alpha-value/quiz.yaml", "pass_mark: 70", "pass_mark: " + "7" * 5000, 1, "yaml.value"),  # int() limit
+    ("modules/alpha-value/quiz.yaml", "pass_mark: 70", "pass_mark: 2024-02-30", 1, "yaml.value"),     # no such day
+    ("modules/alpha-value/quiz.yaml", "answer: 12.5", "answer: .nan", 112, "yaml.value"),    # not JSON; never right
+    ("modules/alpha-value/quiz.yaml", "tolerance: 0.5", "tolerance: .inf", 113, "yaml.value"),
+    ("modules/alpha-value/quiz.yaml", "answer: 12.5", "answer: 1.0e+300", 112, "quiz.numeric"),  # cannot be typed
+    ("sources.yaml", "  publisher:", "  year: 2024-01-31\n  publisher:", 4, "yaml.value"),   # a date: not JSON
+    ("sources.yaml", "  publisher:", "  url: !!binary aGVsbG8=\n  publisher:", 4, "yaml.value"),  # bytes: not JSON
+    ("modules/alpha-value/module.yaml", "topic: value", "topic: " + "t" * 65, 3, "id.format"),  # a String(64) column
+], ids=["nul", "deep", "long-int", "bad-date", "nan", "inf", "untypeable", "date", "binary", "long-topic"])
+def test_content_the_catalog_cannot_hold_is_a_problem_with_its_line(valid_copy, name, old, new, line, rule):
+    path = valid_copy / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    found = {(p.line, p.rule) for p in check_directory(valid_copy).problems.errors if p.path.endswith(name)}
+    assert (line, rule) in found, found
+
+
+def test_line_numbers_count_only_newlines(valid_copy):
+    # str.splitlines (and PyYAML) also end a line at a form feed, NEL or U+2028: every line number
+    # after one pointed below the line the author sees.
+    nl = valid_copy / "modules" / "alpha-value" / "nl.md"
+    nl.write_text(nl.read_text().replace("\n\n", "\n\f\u2028\n", 1) + "## Zonder id\n")
+    module_yaml = valid_copy / "modules" / "alpha-value" / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace('en: "Value and outcomes"', 'en: "Value\u2028and outcomes"')
+                           + "zz: 1\n")
+    problems = check_directory(valid_copy).problems.errors
+    heading, unknown_key = nl.read_text().count("\n"), module_yaml.read_text().count("\n")
+    assert any(p.rule == "md.lesson-id" and p.path.endswith("nl.md") and p.line == heading for p in problems)
+    assert any(p.rule == "schema.unknown-key" and p.path.endswith("module.yaml") and p.line == unknown_key
+               for p in problems)

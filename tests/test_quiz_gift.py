@@ -114,6 +114,26 @@ def test_malformed_gift_names_the_line(text, line, code):
     assert str(caught.value).startswith(f"Line {line}: ")
 
 
+@pytest.mark.parametrize("text, code", [
+    ("Q?{#1e999999}", "gift_number_too_long"),          # int() of it took minutes (atheris found it)
+    ("Q?{#1e5..1e999999}", "gift_number_too_long"),
+    ("Q?{#0.5:1e-999999999}", "gift_number_too_long"),
+    ("Q?{#5:-1}", "gift_negative_tolerance"),           # no answer could ever be right
+    ("Q?{#3..1}", "gift_negative_tolerance"),
+])
+def test_numbers_no_learner_could_answer_are_refused_with_their_line(text, code):
+    with pytest.raises(GiftError) as caught:
+        import_gift("// a comment\n" + text, "en")
+    assert (caught.value.code, caught.value.line) == (code, 2)
+
+
+@pytest.mark.parametrize("number", ["12345678901234567890.12345678901234567",   # finer than a float
+                                    "12345678901234567890123456789.123"])  # atheris: > 28 digits
+def test_a_number_reads_back_the_same_after_export(number):
+    items = import_gift(f"Q?{{#{number}}}", "en")
+    assert import_gift(export_gift({"items": items}, "en"), "en") == items
+
+
 def test_export_refuses_missing_language_and_ambiguous_matching():
     pool = example_pool()
     del pool["items"][0]["prompt"]["en"]

@@ -38,3 +38,11 @@ def test_broken_gift_names_the_file_and_line(runner, tmp_path):
     gift.write_text("::q1:: Fine {=a ~b}\n\n::q2:: Broken {=a ~b\n")
     done = runner.invoke(args=["courses", "gift-import", str(gift), "--lang", "nl"])
     assert done.exit_code != 0 and "broken.gift" in done.output and "Line 3" in done.output
+
+
+def test_a_file_that_is_not_utf8_names_the_file_and_line(runner, tmp_path):
+    # The GIFT harness (tests/fuzz/fuzz_gift.py) only feeds text; the bytes before it were a traceback.
+    gift = tmp_path / "latin1.gift"
+    gift.write_bytes("::q1:: Fine {=a ~b}\n\n::q2:: Café {=a ~b}\n".encode("latin-1"))
+    done = runner.invoke(args=["courses", "gift-import", str(gift), "--lang", "nl"])
+    assert done.exit_code == 1 and "latin1.gift: line 3 is not UTF-8 text" in done.output, done.output

@@ -181,6 +181,22 @@ def test_numeric_refuses_two_numbers():
     refused(NUM, {"q.value-ratio": ["1", "2"]}, "too_many_values")
 
 
+def test_a_long_number_is_stored_with_every_digit():
+    # canonical() used Decimal.normalize(), which rounds to 28 digits: the learner's 40 became another number.
+    typed = "1234567890123456789012345678901234567890"
+    assert types.normalise_response(NUM, {"q.value-ratio": typed}) == typed
+
+
+@pytest.mark.parametrize("typed", ["." + "0" * 38 + "1", "-." + "0" * 37 + "1"])
+def test_a_number_whose_stored_form_would_not_read_back_is_refused(typed):
+    # Found by atheris (tests/fuzz/fuzz_quiz_form.py): 40 characters typed, stored as "0.000…1" (41),
+    # which the re-filled page could not post again and the submit could not mark (a 5xx).
+    refused(NUM, {"q.value-ratio": typed}, "not_a_number")
+    stored = types.normalise_response(NUM, {"q.value-ratio": typed[:-2] + "1"})
+    assert types.normalise_response(NUM, types.to_form(NUM, stored)) == stored
+    types.score(NUM, stored)
+
+
 # --- registry, perfect responses, form round trip, messages ----------------------------
 
 def test_every_type_round_trips_its_perfect_response_through_the_form():

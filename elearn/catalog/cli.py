@@ -125,6 +125,9 @@ def gift_import(gift_file: str, lang: str, module_id: str | None, directory: str
             pool["items"] = merge_language(pool["items"], items, lang)
     except GiftError as error:
         raise click.ClickException(f"{gift_file}: {error}") from None
+    except UnicodeDecodeError as error:  # Moodle exports UTF-8; an older export may be Latin-1
+        line = Path(gift_file).read_bytes().count(b"\n", 0, error.start) + 1
+        raise click.ClickException(f"{gift_file}: line {line} is not UTF-8 text; save the file as UTF-8") from None
     output.write(yaml.safe_dump(pool, allow_unicode=True, sort_keys=False, width=100))
 
 

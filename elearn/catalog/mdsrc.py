@@ -67,7 +67,11 @@ class TextDoc:
 def parse(text: str) -> TextDoc:
     """Split a lesson file; problems are left to the rules (see rules_text)."""
     doc = TextDoc()
-    lines = text.splitlines()
+    # Lines as an editor (and Markdown) counts them; str.splitlines would also break at form
+    # feeds, NEL or U+2028 and shift every line number after one.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
     start = _front_matter(lines, doc)
     doc.body_start = start + 1
     fence: str | None = None

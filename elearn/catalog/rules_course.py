@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
-from elearn.catalog.schema import DOMAIN_QUESTION_COUNTS, PHASES, Fields, is_list, is_mapping
+from elearn.catalog.schema import DOMAIN_QUESTION_COUNTS, ID_MAX, PHASES, Fields, is_list, is_mapping
 
 
 def check_sources(report: FileReporter, data) -> set[str]:
@@ -33,7 +33,7 @@ def check_course(report: FileReporter, data, folder: str, module_ids: set[str]) 
         return None
     fields = Fields(report, data)
     fields.keys(("id", "phase", "title", "summary", "audience", "modules"), ("pass_mark", "credits"))
-    course_id = fields.ident("id", "course id")
+    course_id = fields.ident("id", "course id", max_len=ID_MAX)
     if course_id and course_id != folder:
         fields.error("id", f"course id '{course_id}' must equal its folder name '{folder}'", "id.folder")
     if "phase" in data and data.raw_of("phase") not in PHASES:

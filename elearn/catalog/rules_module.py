@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
-from elearn.catalog.schema import DOMAINS, MODES, PHASES, PILLARS, Fields, is_mapping
+from elearn.catalog.schema import DOMAINS, ID_MAX, MODES, PHASES, PILLARS, Fields, is_mapping
 
 REQUIRED = ("id", "pillar", "topic", "title", "summary", "phases", "primary_phase", "modes",
             "study_load_minutes", "objectives")
@@ -16,11 +16,11 @@ def check_module(report: FileReporter, data, folder: str) -> dict | None:
         return None
     fields = Fields(report, data)
     fields.keys(REQUIRED, OPTIONAL)
-    module_id = fields.ident("id", "module id")
+    module_id = fields.ident("id", "module id", max_len=ID_MAX)
     if module_id and module_id != folder:
         fields.error("id", f"module id '{module_id}' must equal its folder name '{folder}'", "id.folder")
     pillar = _enum(fields, "pillar", PILLARS, "module.pillar")
-    topic = fields.ident("topic", "topic")
+    topic = fields.ident("topic", "topic", max_len=ID_MAX)
     fields.bilingual("title")
     fields.bilingual("summary")
     phases = _enum_list(fields, "phases", PHASES, "module.phases")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
 from elearn.catalog.schema import Fields, check_bilingual, is_mapping
+from elearn.quizzes.decimals import MAX_LENGTH, canonical
 
 TYPES = ("single", "multiple", "truefalse", "matching", "ordering", "numeric")
 MIN_ITEMS = 8
@@ -199,11 +200,16 @@ def _right_wrong_feedback(fields: Fields) -> None:
 
 
 def _numeric(fields: Fields) -> None:
-    """answer, tolerance ≥ 0, optional unit {nl,en}, right/wrong feedback."""
-    fields.number("answer")
+    """answer, tolerance ≥ 0, optional unit {nl,en}, right/wrong feedback; numbers a learner can type."""
+    answer = fields.number("answer")
     tolerance = fields.number("tolerance")
     if tolerance is not None and tolerance < 0:
         fields.error("tolerance", "tolerance must be 0 or more", "quiz.numeric")
+    for key, value in (("answer", answer), ("tolerance", tolerance)):
+        # 1e300 passes as a number, but the answer box takes MAX_LENGTH characters: nobody could be right.
+        if value is not None and len(canonical(value)) > MAX_LENGTH:
+            fields.error(key, f"{key} {value} has more digits than the answer box takes ({MAX_LENGTH})",
+                         "quiz.numeric")
     if "unit" in fields.data:
         fields.bilingual("unit")
     _right_wrong_feedback(fields)

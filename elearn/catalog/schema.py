@@ -7,6 +7,7 @@ from elearn.catalog.problems import FileReporter
 from elearn.catalog.yamlsrc import LDict, LList
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+ID_MAX = 64   # the catalog's id columns (module and course ids, topics) hold 64 characters
 LANGS = ("nl", "en")
 PILLARS = ("principles", "implementation", "preconditions")
 PHASES = ("A", "B", "C")
@@ -57,8 +58,9 @@ class Fields:
                 self.error(key, f"unknown key '{key}' (allowed: {allowed})", "schema.unknown-key")
         return complete
 
-    def ident(self, key: str = "id", what: str = "id") -> str | None:
-        """A lowercase a-z0-9- id written as a scalar; None (reported) when malformed."""
+    def ident(self, key: str = "id", what: str = "id", max_len: int | None = None) -> str | None:
+        """A lowercase a-z0-9- id written as a scalar (of at most `max_len` characters when the
+        catalog keeps it in a column); None (reported) when malformed."""
         if key not in self.data:
             return None
         raw = self.data.raw_of(key)
@@ -67,6 +69,9 @@ class Fields:
             return None
         if not ID_RE.match(raw):
             self.error(key, f"{what} '{raw}' must be lowercase a-z, 0-9 and '-'", "id.format")
+            return None
+        if max_len is not None and len(raw) > max_len:
+            self.error(key, f"{what} '{raw[:20]}…' is longer than {max_len} characters", "id.format")
             return None
         return raw
 

@@ -1,6 +1,9 @@
 """YAML read with line numbers: PyYAML's node tree composed, then turned into located values."""
 from __future__ import annotations
 
+import math
+import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import yaml
@@ -46,63 +49,100 @@ class YamlProblem:
 
 def load(text: str) -> tuple[object, list[YamlProblem]]:
     """Parse `text` into LDict/LList/scalars; syntax errors come back as problems, not raised."""
-    loader = yaml.SafeLoader(text)
     problems: list[YamlProblem] = []
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, …): refused before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [YamlProblem(line, f"YAML syntax: character #x{exc.character:04x} is not allowed "
+                                        "(control characters cannot appear in YAML)", "yaml.syntax")]
+    lines = _Lines(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, problems
-        return _convert(node, loader, problems), problems
+        return _convert(node, loader, problems, lines), problems
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
+        line = lines.of(mark) if mark else 1
         message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
         return None, [YamlProblem(line, f"YAML syntax: {message}", "yaml.syntax")]
     except yaml.YAMLError as exc:
         return None, [YamlProblem(1, f"YAML syntax: {exc}", "yaml.syntax")]
+    except RecursionError:  # [[[[… or {a: {a: … hundreds deep: no content is shaped like that
+        return None, [YamlProblem(lines.of(loader.get_mark()), "YAML syntax: nested too deeply", "yaml.syntax")]
     finally:
         loader.dispose()
 
 
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
+class _Lines:
+    """Line numbers as an editor counts them: PyYAML also ends a line at NEL, LINE SEPARATOR and
+    PARAGRAPH SEPARATOR, so its own mark.line would point below the line the author sees."""
+
+    def __init__(self, text: str):
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def of(self, mark: yaml.Mark) -> int:
+        """The 1-based line of a mark (by its character index)."""
+        return bisect_left(self.newlines, mark.index) + 1
+
+    def at(self, node: yaml.Node) -> int:
+        """The line a node starts on."""
+        return self.of(node.start_mark)
 
 
 def _raw(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader, problems: list[YamlProblem]):
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, problems: list[YamlProblem], lines: _Lines):
     """Build the located value of one node (recursively)."""
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<` merge keys
         result = LDict()
-        result.line, result.key_lines, result.value_lines, result.raw = _line(node), {}, {}, {}
+        result.line, result.key_lines, result.value_lines, result.raw = lines.at(node), {}, {}, {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(key_node, loader, problems, lines) if isinstance(key_node, yaml.ScalarNode) \
+                else loader.construct_object(key_node, deep=True)
             if isinstance(key, bool):  # `true:` as a key means the text "true" in our files
                 key = key_node.value
             try:
                 hash(key)
             except TypeError:
-                problems.append(YamlProblem(_line(key_node), "a mapping key must be a plain value", "yaml.syntax"))
+                problems.append(YamlProblem(lines.at(key_node), "a mapping key must be a plain value", "yaml.syntax"))
                 continue
             if key in result:
                 problems.append(YamlProblem(
-                    _line(key_node), f"duplicate key '{key}' (first on line {result.key_lines[key]})",
+                    lines.at(key_node), f"duplicate key '{key}' (first on line {result.key_lines[key]})",
                     "yaml.duplicate-key"))
                 continue
-            result[key] = _convert(value_node, loader, problems)
-            result.key_lines[key] = _line(key_node)
-            result.value_lines[key] = _line(value_node)
+            result[key] = _convert(value_node, loader, problems, lines)
+            result.key_lines[key] = lines.at(key_node)
+            result.value_lines[key] = lines.at(value_node)
             result.raw[key] = _raw(value_node)
         return result
     if isinstance(node, yaml.SequenceNode):
         result = LList()
-        result.line, result.item_lines, result.raw = _line(node), [], []
+        result.line, result.item_lines, result.raw = lines.at(node), [], []
         for item in node.value:
-            result.append(_convert(item, loader, problems))
-            result.item_lines.append(_line(item))
+            result.append(_convert(item, loader, problems, lines))
+            result.item_lines.append(lines.at(item))
             result.raw.append(_raw(item))
         return result
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader, problems, lines)
+
+
+def _scalar(node: yaml.ScalarNode, loader: yaml.SafeLoader, problems: list[YamlProblem], lines: _Lines):
+    """A scalar's value; one the catalog cannot keep as JSON (a date, binary data, .nan, .inf, an
+    impossible date, a number of more than 4300 digits) is reported and read as the text written."""
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError:  # 2024-02-30, or int() of 5000 digits
+        value = None
+    else:
+        if value is None or isinstance(value, (str, int)) or (isinstance(value, float) and math.isfinite(value)):
+            return value   # (bool is an int)
+    shown = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+    problems.append(YamlProblem(lines.at(node), f"the value '{shown}' cannot be stored (a date, binary data, .nan, "
+                                                "or a number out of range); quote it if it is text", "yaml.value"))
+    return node.value

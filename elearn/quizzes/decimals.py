@@ -36,9 +36,14 @@ def parse_decimal(text: str) -> Decimal:
     if not re.fullmatch(r"[0-9]*", fraction) or not (integer or fraction):
         raise _not_a_number()
     try:
-        return Decimal(f"{sign}{integer or '0'}{'.' if decimal_mark else ''}{fraction}")
+        value = Decimal(f"{sign}{integer or '0'}{'.' if decimal_mark else ''}{fraction}")
     except InvalidOperation:  # pragma: no cover - the shape checks above rule this out
         raise _not_a_number() from None
+    # Stored as canonical(value), which must read back (re-filled page, marking at submit):
+    # ".000…1" of MAX_LENGTH characters would be stored as "0.000…1", one character too long.
+    if len(canonical(value)) > MAX_LENGTH:
+        raise _not_a_number()
+    return value
 
 
 def canonical(value: Decimal | float | int | str) -> str:
@@ -46,7 +51,9 @@ def canonical(value: Decimal | float | int | str) -> str:
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     if number == 0:
         return "0"
-    return format(number.normalize(), "f")
+    # Not normalize(): it rounds to the context's 28 digits, so a longer number came back another one.
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _split_decimal(digits: str) -> tuple[str, str, str]:

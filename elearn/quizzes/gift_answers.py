@@ -9,6 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from elearn.quizzes.decimals import MAX_LENGTH, canonical
 from elearn.quizzes.gift_text import ID, restore
 from elearn.quizzes.messages import N_, GiftError
 
@@ -97,6 +98,9 @@ def numeric(block, answers: str, pos: int) -> dict[str, Any]:
         answer_text, colon, tolerance_text = value.partition(":")
         answer = _number(block, answer_text, pos)
         tolerance = _number(block, tolerance_text, pos) if colon else None   # none: exact
+    if tolerance is not None and tolerance < 0:   # no answer could ever be right (quiz.yaml refuses it too)
+        raise block.fail("gift_negative_tolerance", N_("Line %(line)s: %(text)s gives a tolerance below 0 "
+                                                       "(write a range low..high)."), pos, text=restore(value))
     fields: dict[str, Any] = {"answer": _plain(answer)}
     if tolerance is not None:
         fields["tolerance"] = _plain(tolerance)
@@ -179,9 +183,18 @@ def _number(block, text: str, pos: int) -> Decimal:
     if value is None or not value.is_finite():
         raise block.fail("gift_not_a_number", N_("Line %(line)s: %(text)s is not a number."), pos,
                          text=restore(text))
+    # A number no learner could type in the answer box is a typo, and 1e999999 would take minutes
+    # to become an int (the exponent is looked at before the digits are written out).
+    if abs(value.adjusted()) >= MAX_LENGTH or len(canonical(value)) > MAX_LENGTH:
+        raise block.fail("gift_number_too_long", N_("Line %(line)s: %(text)s has more digits than the answer "
+                                                    "box takes (%(max)s)."), pos, text=restore(text), max=MAX_LENGTH)
     return value
 
 
 def _plain(value: Decimal) -> int | float:
-    """int when whole, else float (as YAML would give)."""
-    return int(value) if value == value.to_integral_value() else float(value)
+    """int when whole, else float (as YAML would give); a fraction too fine for a float's digits
+    becomes the whole number the float holds, so that an exported number reads back the same."""
+    if value == value.to_integral_value():
+        return int(value)
+    number = float(value)
+    return int(number) if number.is_integer() else number
