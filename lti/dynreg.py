@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from lti import claims as C
 from lti.errors import LtiError
+from lti.launch_checks import storable_text
 from lti.models import Platform, RegistrationToken, as_utc, utcnow
 from lti.registry import add_platform
 
@@ -65,9 +66,27 @@ def check_registration_token(session: Session, token: str | None) -> Registratio
     return row
 
 
+# Configuration values stored in a column of lti_platforms (their length is the column's).
+_STORED = {"issuer": "issuer", "authorization_endpoint": "auth_login_url", "token_endpoint": "auth_token_url",
+           "jwks_uri": "key_set_url", "authorization_server": "auth_audience"}
+
+
+def _storable_id(value) -> bool:
+    """A client_id or deployment_id the tool can keep: text or a number, not blank (the registry
+    strips it), ≤ 255 characters, text every database takes (no NUL, no unpaired surrogate)."""
+    return isinstance(value, (str, int)) and bool(str(value).strip()) and len(str(value)) <= 255 \
+        and storable_text(str(value))
+
+
 def _secure_url(url: str) -> bool:
-    """https, or http on loopback (local demos and tests)."""
-    parts = urlsplit(url or "")
+    """https, or http on loopback (local demos and tests); no spaces or control characters, and
+    text a database takes (it may be stored)."""
+    if not url or any(ord(ch) <= 0x20 or ch == "\x7f" for ch in url) or not storable_text(url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: an unclosed or invalid [IPv6] host, for one
+        return False
     return bool(parts.netloc) and (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK))
 
 
@@ -83,7 +102,7 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
         resp = http.get(openid_configuration_url, headers=headers, timeout=HTTP_TIMEOUT)
         resp.raise_for_status()
         config = resp.json()
-    except (requests.RequestException, ValueError) as exc:
+    except (requests.RequestException, ValueError, RecursionError) as exc:  # RecursionError: [[[[… JSON
         raise LtiError("registration_failed", f"could not read the platform configuration: {exc}") from exc
     if not isinstance(config, dict):
         raise LtiError("registration_failed", "the platform configuration is not a JSON object")
@@ -92,13 +111,17 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
             raise LtiError("registration_failed", f"the platform configuration lacks a valid {name}")
     if not isinstance(config.get(C.PLATFORM_CONFIGURATION, {}), dict):
         raise LtiError("registration_failed", "the platform configuration's LTI claim is not a JSON object")
-    if not isinstance(config.get("authorization_server", ""), str):
+    server = config.get("authorization_server", "")
+    if not isinstance(server, str) or not storable_text(server):
         raise LtiError("registration_failed", "the platform configuration's authorization_server is not text")
-    if any(len(config[name]) > 1024 for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")):
-        raise LtiError("registration_failed", "the platform configuration has a URL longer than 1024 characters")
+    for name, column in _STORED.items():
+        limit = Platform.__table__.c[column].type.length
+        if len(config.get(name) or "") > limit:
+            raise LtiError("registration_failed",
+                           f"the platform configuration's {name} is longer than {limit} characters")
     issuer = config["issuer"].rstrip("/")
     product = (config.get(C.PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
-    if not isinstance(product, str) or len(product) > 64:
+    if not isinstance(product, str) or len(product) > 64 or not storable_text(product):
         raise LtiError("registration_failed", "the platform's product_family_code is not a short text")
     canvas = product == "canvas" and issuer in CANVAS_ISSUERS
     if not canvas and not (openid_configuration_url == issuer or openid_configuration_url.startswith(issuer + "/")):
@@ -149,7 +172,7 @@ def _error_text(resp: requests.Response) -> str:
     """The platform's reason: OAuth error/error_description, Canvas `errors`, or the raw body."""
     try:
         data = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return resp.text[:500]
     if isinstance(data, dict):
         if data.get("error") or data.get("error_description"):
@@ -180,16 +203,16 @@ def register(session: Session, token_row: RegistrationToken, openid_configuratio
                                               f"{_error_text(resp)}")
     try:
         answer = resp.json()
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json can read
         raise LtiError("registration_failed", "the platform's answer is not JSON") from exc
     client_id = answer.get("client_id") if isinstance(answer, dict) else None
-    if not client_id or not isinstance(client_id, (str, int)) or len(str(client_id)) > 255:
+    if not client_id or not _storable_id(client_id):
         raise LtiError("registration_failed", "the platform's answer has no usable client_id")
     tool_config = answer.get(C.TOOL_CONFIGURATION) or {}
     if not isinstance(tool_config, dict):
         raise LtiError("registration_failed", "the platform's answer has a tool configuration that is not an object")
     deployment = tool_config.get("deployment_id")
-    if deployment is not None and (not isinstance(deployment, (str, int)) or len(str(deployment)) > 255):
+    if deployment is not None and not _storable_id(deployment):
         raise LtiError("registration_failed", "the platform's answer has an unusable deployment_id")
     platform_config = config.get(C.PLATFORM_CONFIGURATION) or {}
     platform = add_platform(

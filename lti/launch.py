@@ -27,6 +27,14 @@ from lti.state_store import LoginState, StateStore
 from lti.tool_conf import DatabaseToolConf
 
 
+def _equal(given, expected: str) -> bool:
+    """Constant-time comparison of two texts; hmac.compare_digest refuses str that is not ASCII
+    (a hostile cookie, storage value or nonce would be a TypeError, a 500), so compare bytes."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 class BrowserCheckNeeded(Exception):
     """The state cookie is missing but the platform offers storage: ask the browser (in JS)."""
 
@@ -104,7 +112,7 @@ class _ToolMessageLaunch(MessageLaunch):
         self.login = login
         cookie = self.cookies.get(STATE_COOKIE_PREFIX + state)
         if cookie is not None:
-            if not hmac.compare_digest(cookie, state):
+            if not _equal(cookie, state):
                 raise LtiError("state_mismatch", "the state cookie does not match the state")
             return self
         stored = self._get_request_param("lti_storage_value")
@@ -112,7 +120,7 @@ class _ToolMessageLaunch(MessageLaunch):
             # Only our own launch page may post this: a cross-site form cannot be same-origin.
             if not self.same_origin:
                 raise LtiError("platform_storage_failed", "the platform-storage check did not come from the tool")
-            if not hmac.compare_digest(stored, login.binding):
+            if not _equal(stored, login.binding):
                 raise LtiError("state_mismatch", "the value in platform storage does not match this login")
             return self
         if self._get_request_param("lti_storage_error") is not None:
@@ -125,7 +133,7 @@ class _ToolMessageLaunch(MessageLaunch):
 
     def validate_nonce(self):
         """The nonce is the one this login sent (pylti1p3 only checks that it exists somewhere)."""
-        if not hmac.compare_digest(self._body()["nonce"], self.login.nonce):
+        if not _equal(self._body()["nonce"], self.login.nonce):
             raise LtiError("nonce_mismatch", "the id_token's nonce is not the one sent at login")
         return self
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 
 import jwt
@@ -113,6 +114,10 @@ def check_message(body: dict) -> None:
     else:
         link = body.get(C.RESOURCE_LINK)
         require(isinstance(link, dict) and isinstance(link.get("id"), str) and link["id"], "resource_link.id")
+    if message_type == C.SUBMISSION_REVIEW_REQUEST:
+        # pylti1p3's validator looks into both with `in`: a number there would be a TypeError.
+        require(isinstance(body.get(C.FOR_USER), dict), "for_user")
+        require(isinstance(body.get(C.AGS_ENDPOINT), dict), "lti-ags endpoint")
 
 
 def check_deployment_claim(body: dict) -> str:
@@ -122,30 +127,64 @@ def check_deployment_claim(body: dict) -> str:
     return deployment_id
 
 
-# Longest values the tool stores; a longer claim is refused before anything is written.
+# Longest values the tool stores (None: any length); a longer claim is refused before anything is written.
 _LIMITS = {"sub": 255, "name": 255, "given_name": 255, "family_name": 255, "email": 320}
 _NESTED_LIMITS = {C.CONTEXT: {"id": 255, "title": 255, "label": 255},
                   C.RESOURCE_LINK: {"id": 255, "title": 255},
                   C.CUSTOM: {"module": 64},
                   C.AGS_ENDPOINT: {"lineitems": 1024, "lineitem": 1024},
-                  C.NRPS: {"context_memberships_url": 1024}}
+                  C.NRPS: {"context_memberships_url": 1024},
+                  C.LAUNCH_PRESENTATION: {"return_url": None}}
 URL_LIMIT = 1024
 
 
 def check_lengths(body: dict) -> None:
-    """Refuse string claims longer than any real platform sends (and than the tool stores)."""
+    """Refuse claims the tool could not store: strings longer than any real platform sends (and
+    than the tool's columns), text no database takes (a NUL character, or an unpaired surrogate
+    that JSON's \\ud800 escapes give: not UTF-8), and NaN or Infinity anywhere (Python's JSON
+    reader takes them, PostgreSQL's json type does not)."""
     for name, limit in _LIMITS.items():
-        value = body.get(name)
-        if isinstance(value, str) and len(value) > limit:
-            raise LtiError("invalid_message", f"the claim {name} is longer than {limit} characters")
-    deployment = body.get(C.DEPLOYMENT_ID)
-    if isinstance(deployment, str) and len(deployment) > 255:
-        raise LtiError("invalid_message", "the deployment_id claim is longer than 255 characters")
+        _check_text(body.get(name), f"the claim {name}", limit)
+    _check_text(body.get(C.DEPLOYMENT_ID), "the deployment_id claim", 255)
     for claim, limits in _NESTED_LIMITS.items():
         nested = body.get(claim)
         if not isinstance(nested, dict):
             continue
         for key, limit in limits.items():
-            value = nested.get(key)
-            if isinstance(value, str) and len(value) > limit:
-                raise LtiError("invalid_message", f"{claim.rsplit('/', 1)[-1]}.{key} is longer than {limit} characters")
+            _check_text(nested.get(key), f"{claim.rsplit('/', 1)[-1]}.{key}", limit)
+    if _holds_non_finite(body):
+        raise LtiError("invalid_message", "the id_token holds NaN or Infinity, which JSON does not allow")
+
+
+def _check_text(value, what: str, limit: int | None) -> None:
+    """A string claim the tool stores: not over `limit` characters (None: any length), storable text."""
+    if not isinstance(value, str):
+        return
+    if limit is not None and len(value) > limit:
+        raise LtiError("invalid_message", f"{what} is longer than {limit} characters")
+    if not storable_text(value):
+        raise LtiError("invalid_message", f"{what} contains a NUL character or an unpaired surrogate")
+
+
+def storable_text(value: str) -> bool:
+    """Text every database takes: UTF-8 encodable (no lone surrogate) and without NUL."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\0" not in value
+
+
+def _holds_non_finite(value) -> bool:
+    """NaN or ±Infinity anywhere in a decoded JSON value (walked without recursion: nesting is
+    bounded only by the token size)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from lti import claims as C
 
 
+NAME_LIMIT = 255   # the longest display name the tool keeps
+
+
 @dataclass(frozen=True)
 class AgsEndpoint:
     """The launch's Assignment and Grade Services claim."""
@@ -50,9 +53,11 @@ class LaunchData:
 
     @property
     def display_name(self) -> str | None:
-        """The name to greet the user with, from whatever the platform shared."""
+        """The name to greet the user with, from whatever the platform shared; cut to the length
+        of a name (users.name): given + family name, or the email it falls back on, can be longer."""
         joined = " ".join(p for p in (self.given_name, self.family_name) if p)
-        return self.name or joined or self.email
+        name = self.name or joined or self.email
+        return name[:NAME_LIMIT] if name else name
 
 
 def _text(value) -> str | None:

@@ -29,6 +29,8 @@ def _parts(role: str) -> tuple[str, str, str]:
     if lowered.startswith("urn:lti:"):
         path = role.split(":", 3)[-1]  # ims/lis/Instructor[/TeachingAssistant]
         segments = [s for s in path.split("/") if s]
+        if not segments:  # "urn:lti:role:" with nothing after it names no role
+            return scope, "", ""
         base = segments[2] if len(segments) > 2 else segments[-1]
         sub = segments[3] if len(segments) > 3 else ""
         return scope, base.lower(), sub.lower()

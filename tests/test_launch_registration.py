@@ -2,13 +2,18 @@
 admin page, Canvas JSON and the JWKS endpoints."""
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+import pytest
+import requests
+from sqlalchemy import func, select
 
 from elearn.extensions import db
 from launch_support import browser, error_code, make_browser  # noqa: F401 (fixtures)
+from lti import claims as C
+from lti.errors import LtiError
 from lti.models import Platform
 
 
@@ -145,3 +150,55 @@ def test_jwks_served_at_both_addresses_with_current_and_next_keys(client):
     assert client.get("/.well-known/jwks.json").get_json() == first
     assert len(first["keys"]) == 2
     assert all(k["kty"] == "RSA" and k["alg"] == "RS256" and k["use"] == "sig" and "d" not in k for k in first["keys"])
+
+
+# Found by atheris (tests/fuzz/fuzz_dynreg.py): a platform's answers (or an openid_configuration
+# parameter) that made GET /lti/register a 5xx — or stored text PostgreSQL refuses — instead of
+# the documented registration_failed; nothing may be stored.
+class _Answering(requests.Session):
+    """A platform answering the configuration GET and the registration POST with these bodies."""
+
+    def __init__(self, config: bytes, answer: bytes):
+        super().__init__()
+        self.bodies = {"GET": config, "POST": answer}
+
+    def request(self, method, url, **kwargs):
+        resp = requests.Response()
+        resp.status_code, resp._content, resp.url, resp.encoding = 200, self.bodies[method], url, "utf-8"
+        return resp
+
+
+ISSUER = "https://lms.example.edu"
+CONFIG = {"issuer": ISSUER, "authorization_endpoint": ISSUER + "/auth", "token_endpoint": ISSUER + "/token",
+          "jwks_uri": ISSUER + "/jwks", "registration_endpoint": ISSUER + "/register"}
+
+
+@pytest.mark.parametrize("url, config, answer", [
+    ("https://[lms.example.edu/.well-known/openid-configuration", CONFIG, {"client_id": "c"}),  # urlsplit ValueError
+    (None, b"[" * 3000, {"client_id": "c"}),                                                  # RecursionError
+    (None, CONFIG, b"[" * 3000),
+    (None, {**CONFIG, "issuer": ISSUER + "/" + "i" * 300}, {"client_id": "c"}),               # issuer is String(255)
+    (None, {**CONFIG, "jwks_uri": ISSUER + "/jwks\0"}, {"client_id": "c"}),                   # NUL
+    (None, {**CONFIG, "authorization_server": "https://auth\ud800"}, {"client_id": "c"}),     # a lone surrogate
+    (None, CONFIG, {"client_id": "  "}),                                                      # registry's ValueError
+    (None, CONFIG, {"client_id": "c\0"}),
+    (None, CONFIG, {"client_id": "c", C.TOOL_CONFIGURATION: {"deployment_id": "\udfff"}}),
+], ids=["ipv6-url", "deep-config", "deep-answer", "long-issuer", "nul-url", "surrogate-server", "blank-client",
+        "nul-client", "surrogate-deployment"])
+def test_a_registration_the_tool_cannot_store_is_refused_and_stores_nothing(app, url, config, answer):
+    from lti import dynreg
+
+    def body(value):
+        return value if isinstance(value, bytes) else json.dumps(value).encode()
+
+    with app.app_context():
+        token = dynreg.check_registration_token(db.session, dynreg.create_registration_token(db.session))
+        description = dynreg.ToolDescription(domain="tool", login_url="https://tool/login",
+                                             launch_url="https://tool/launch", jwks_url="https://tool/jwks",
+                                             names={"en": "Tool"})
+        with pytest.raises(LtiError) as refused:
+            dynreg.register(db.session, token, url or ISSUER + "/.well-known/openid-configuration", None, description,
+                            _Answering(body(config), body(answer)))
+        db.session.rollback()
+        assert refused.value.code == "registration_failed"
+        assert db.session.scalar(select(func.count()).select_from(Platform)) == 0

@@ -6,6 +6,7 @@ import json
 import time
 
 import pytest
+import requests
 from demolms.browser import forms
 from launch_support import EMPTY, browser, error_code, make_browser, row_counts, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)
@@ -182,3 +183,26 @@ def test_error_page_speaks_the_launch_language(app, tool, platform, browser):
     dutch = platform.launch(make_browser(), locale="nl", mutate=_set(VERSION, "1.2.0"))
     assert 'lang="nl"' in dutch.text and error_code(dutch) == "wrong_version"
     assert "LMS" in dutch.text and "Foutcode" in dutch.text          # the page itself in Dutch, not only its lang
+
+
+# Found by atheris (tests/fuzz/fuzz_lti_launch.py): hmac.compare_digest raises TypeError for str
+# holding non-ASCII characters, so after a real login a nonce claim, state cookie or
+# lti_storage_value with one was a 500 (no valid signature needed: they are checked first).
+@pytest.mark.parametrize("where", ["nonce", "state-cookie", "storage-value"])
+def test_non_ascii_nonce_or_state_binding_is_refused_not_a_server_error(app, tool, platform, browser, where):
+    action, fields = _authentication_response(browser, platform)
+    state = fields["state"]
+    if where == "nonce":
+        header, _, signature = fields["id_token"].split(".")
+        claims = dict(_claims_of(fields["id_token"]), nonce="é")
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+        resp = browser.post(action, data=dict(fields, id_token=f"{header}.{body}.{signature}"))
+        _refused(app, resp, 401, "nonce_mismatch")
+    elif where == "state-cookie":  # a browser sends the cookie's UTF-8 bytes; werkzeug reads them as UTF-8
+        # (a plain requests.post: make_browser() rewrites the Cookie header from its jar)
+        cookie = f"lti1p3-{state}=" + "é".encode().decode("latin-1")
+        resp = requests.post(action, data=fields, headers={"Cookie": cookie}, timeout=20)
+        _refused(app, resp, 401, "state_mismatch")
+    else:                           # no cookie; the platform-storage answer posted by the tool's own page
+        resp = make_browser().post(action, data=dict(fields, lti_storage_value="é"), headers={"Origin": tool.url})
+        assert resp.status_code < 500, resp.text[-600:]

@@ -36,6 +36,7 @@ V2 = "http://purl.imsglobal.org/vocab/lis/v2/"
     ([V2 + "membership#Mentor"], {"learner"}),
     (["http://example.com/unknown#Role"], {"learner"}),
     ([], {"learner"}),
+    (["urn:lti:role:", "urn:lti:"], {"learner"}),   # an IndexError before (atheris: fuzz_lti_launch.py)
 ])
 def test_roles_are_normalised(roles, expected):
     assert normalise_roles(roles) == frozenset(expected)
@@ -191,3 +192,55 @@ def test_a_platform_key_that_is_no_usable_rsa_key_refuses_the_launch(jwk):
     with pytest.raises(LtiError) as refused:
         verify_signature("e30.e30.sig", {"alg": "RS256", "kid": "k"}, jwk)
     assert refused.value.code == "bad_signature"
+
+
+# Found by atheris (tests/fuzz/fuzz_lti_launch.py): claims a platform signed that passed every check
+# and then failed as a 5xx, in pylti1p3's validator or when the launch was stored (PostgreSQL text
+# takes no NUL, no database takes a lone surrogate, PostgreSQL json takes no NaN).
+def _launch_claims(message_type="LtiResourceLinkRequest", **changes) -> dict:
+    from lti import claims as C
+
+    body = {"iss": "https://lms.example.edu", "aud": "tool", "nonce": "n", "sub": "user-1", C.VERSION: "1.3.0",
+            C.MESSAGE_TYPE: message_type, C.DEPLOYMENT_ID: "1", C.ROLES: [], C.TARGET_LINK_URI: "https://tool/launch",
+            C.RESOURCE_LINK: {"id": "link-1"}, C.CUSTOM: {"module": "care-cycle"},
+            C.LAUNCH_PRESENTATION: {"return_url": "https://lms.example.edu/course"},
+            C.AGS_ENDPOINT: {"lineitem": "https://lms.example.edu/li/1"}, C.FOR_USER: {"user_id": "user-2"}}
+    for name, value in changes.items():
+        body[getattr(C, name, name)] = value
+    return body
+
+
+@pytest.mark.parametrize("message_type, changes, claim", [
+    ("LtiSubmissionReviewRequest", {"FOR_USER": 5}, "for_user"),
+    ("LtiSubmissionReviewRequest", {"AGS_ENDPOINT": None}, "lti-ags endpoint"),
+])
+def test_submission_review_needs_for_user_and_ags_objects(message_type, changes, claim):
+    from lti.launch_checks import check_message
+
+    check_message(_launch_claims(message_type))   # without the change they pass
+    with pytest.raises(LtiError) as refused:
+        check_message(_launch_claims(message_type, **changes))
+    assert (refused.value.code, refused.value.context["claim"]) == ("missing_claim", claim)
+
+
+@pytest.mark.parametrize("changes", [
+    {"sub": "user\x001"}, {"given_name": "Anna\udfff"}, {"CONTEXT": {"id": "c\ud800"}},
+    {"LAUNCH_PRESENTATION": {"return_url": "https://lms.example.edu/\x00"}},
+    {"CUSTOM": {"module": "care-cycle", "weight": float("nan")}}, {"DL_SETTINGS": {"data": [float("inf")]}},
+], ids=["nul-sub", "surrogate-name", "surrogate-context", "nul-return-url", "nan-custom", "inf-settings"])
+def test_claims_no_database_could_store_are_refused(changes):
+    from lti.launch_checks import check_message
+
+    check_message(_launch_claims())   # without the change they pass
+    with pytest.raises(LtiError) as refused:
+        check_message(_launch_claims(**changes))
+    assert refused.value.code == "invalid_message"
+
+
+def test_the_display_name_fits_the_users_name_column():
+    from lti.launch_data import launch_data_from_claims
+
+    data = launch_data_from_claims(1, "tool", _launch_claims(email="a" * 300 + "@example.edu"))
+    assert data.display_name == ("a" * 300)[:255]
+    data = launch_data_from_claims(1, "tool", _launch_claims(given_name="G" * 200, family_name="F" * 200))
+    assert len(data.display_name) == 255 and data.display_name.startswith("G" * 200 + " F")
