@@ -42,7 +42,7 @@ import requests  # noqa: E402
 from common import (PG_ADMIN, ROOT, alarm, cpu_seconds, create_database, dispose, free_port,  # noqa: E402
                     make_app, percentile, prepare_schema, register, spawn, start_gunicorn, tool_env)
 from launch import ACCESS_FORMAT, ToolMeter, cpu_line, log_problems, timed_launch  # noqa: E402
-from run import _token, outbox_counts, submitted_subs  # noqa: E402
+from run import _token, outbox_counts, outbox_summary, submitted_subs  # noqa: E402
 
 CLEANUP_RESERVE = 20      # seconds of the budget kept for stopping processes and dropping the database
 PROGRESS_EVERY = 10.0     # seconds between progress lines during the burst
@@ -437,18 +437,7 @@ def report_cpu(meter: dict, workers: dict[int, float], finished: int) -> None:
 
 def report_scores(app, platform, ctx: Burst, learners: list[Learner], summary: dict) -> bool:
     """What the platform holds against the finished attempts; True when each arrived exactly once."""
-    from sqlalchemy import func, select
-
-    from elearn.extensions import db
-    from elearn.grades.models import GradeDelivery
-
-    counts = outbox_counts(app)
-    with app.app_context():
-        conflicts = db.session.scalar(select(func.count()).select_from(GradeDelivery)
-                                      .where(GradeDelivery.last_status == 409))
-        retried = db.session.scalar(select(func.count()).select_from(GradeDelivery).where(GradeDelivery.tries > 1))
-        db.session.remove()
-    expected = submitted_subs(app)
+    counts, retried, conflicts, expected = outbox_summary(app)
     scores = platform.scores
     users = Counter(s["userId"] for s in scores)
     lost = expected - set(users)

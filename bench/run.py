@@ -218,9 +218,9 @@ def submitted_subs(app) -> set[str]:
         return subs
 
 
-def report_delivery(app, platform, seconds: float, processes: int) -> bool:
-    """Print delivery throughput and what the platform received for the finished attempts;
-    True when every one arrived exactly once, in one gradebook column."""
+def outbox_summary(app) -> tuple[dict[str, int], int, int, set[str]]:
+    """(rows by status, rows tried more than once, rows answered 409, learners with a finished
+    attempt): what the platform's scores are checked against."""
     from sqlalchemy import func, select
 
     from elearn.extensions import db
@@ -232,7 +232,13 @@ def report_delivery(app, platform, seconds: float, processes: int) -> bool:
                                       .where(GradeDelivery.last_status == 409))
         retried = db.session.scalar(select(func.count()).select_from(GradeDelivery).where(GradeDelivery.tries > 1))
         db.session.remove()
-    expected = submitted_subs(app)
+    return counts, retried, conflicts, submitted_subs(app)
+
+
+def report_delivery(app, platform, seconds: float, processes: int) -> bool:
+    """Print delivery throughput and what the platform received for the finished attempts;
+    True when every one arrived exactly once, in one gradebook column."""
+    counts, retried, conflicts, expected = outbox_summary(app)
     scores = platform.scores
     users = [s["userId"] for s in scores]
     received = len(expected & set(users))
