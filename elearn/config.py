@@ -46,6 +46,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     REDIS_URL = os.environ.get("REDIS_URL", "") or None
+    # Key prefix of the tool's keys in Redis, so that several deployments can share one Redis.
+    LTI_REDIS_PREFIX = os.environ.get("LTI_REDIS_PREFIX", "") or "vbhc:lti:"
     # Public base URL of the tool as LMSs reach it (https://academy.example.org); derived from
     # the request when unset, which is right for local use and behind a well-configured proxy.
     TOOL_BASE_URL = os.environ.get("TOOL_BASE_URL", "").rstrip("/") or None
