@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask import g
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, and_, select
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, joinedload, mapped_column, relationship
 
 from elearn.catalog import cache
 from elearn.extensions import db
@@ -135,59 +135,37 @@ def get_document(key: str):
     return memo[key]
 
 
-def _with_current_hash(query):
-    """Modules with the content hash of their current version (one statement)."""
-    return (select(Module, ModuleVersion.content_hash)
-            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id).where(query))
-
-
-def _note_hash(module: Module, content_hash: str) -> Module:
-    """Remember which version's hash was read, so current_content can check it still applies."""
-    module.current_hash = (module.current_version_id, content_hash)
-    return module
-
-
-def live_module(module_id: str) -> Module | None:
-    """A module that is loaded and not retired, with a current version."""
-    row = db.session.execute(_with_current_hash(Module.id == module_id)).first()
-    if row is None or row[0].is_retired:
-        return None
-    return _note_hash(*row)
-
-
-def live_modules() -> list[Module]:
-    """Every offered module."""
-    rows = db.session.execute(_with_current_hash(Module.retired_at.is_(None))).all()
-    modules = [_note_hash(*row) for row in rows]
-    _prefetch_content(modules)
+def _live(*where) -> list[Module]:
+    """Live modules (matching `where`), each with its current version row (not its JSON, which is
+    deferred) in the same statement; the JSON this process has not seen yet comes in one more."""
+    modules = [m for m in db.session.scalars(
+        select(Module).options(joinedload(Module.current_version))
+        .where(Module.retired_at.is_(None), Module.current_version_id.is_not(None), *where))
+        if m.current_version is not None]
+    _warm([m.current_version for m in modules])
     return modules
 
 
-def current_content(module: Module) -> tuple[dict, dict]:
-    """(content, quiz) of the module's current version, from memory when this process has it.
-    Shared between requests: read only."""
-    version_id, content_hash = getattr(module, "current_hash", (None, None))
-    if version_id != module.current_version_id or content_hash is None:
-        content_hash = db.session.scalar(select(ModuleVersion.content_hash)
-                                         .where(ModuleVersion.id == module.current_version_id))
-        _note_hash(module, content_hash)
-    cached = cache.module_versions.get(content_hash)
-    if cached is None:
-        _prefetch_content([module])
-        cached = cache.module_versions.get(content_hash)
-    return cached
-
-
-def _prefetch_content(modules: list[Module]) -> None:
-    """Load the content of every version not yet in memory, in one statement."""
-    missing = {m.current_version_id: m.current_hash[1] for m in modules
-               if cache.module_versions.get(m.current_hash[1]) is None}
+def _warm(versions: list[ModuleVersion]) -> None:
+    """Put the content of the versions this process has not seen yet into memory, in one statement."""
+    missing = {v.id: v.content_hash for v in versions if cache.module_versions.get(v.content_hash) is None}
     if not missing:
         return
     rows = db.session.execute(select(ModuleVersion.id, ModuleVersion.stored_content, ModuleVersion.stored_quiz)
                               .where(ModuleVersion.id.in_(list(missing))))
     for version_id, content, quiz in rows:
         cache.module_versions.put(missing[version_id], (content, quiz))
+
+
+def live_module(module_id: str) -> Module | None:
+    """A module that is loaded and not retired, with a current version."""
+    found = _live(Module.id == module_id)
+    return found[0] if found else None
+
+
+def live_modules() -> list[Module]:
+    """Every offered module."""
+    return _live()
 
 
 def live_courses() -> list[Course]:

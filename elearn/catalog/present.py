@@ -7,7 +7,7 @@ from flask import url_for
 from markupsafe import Markup
 
 from elearn.catalog.labels import content_lang, pick
-from elearn.catalog.models import Course, Module, current_content, get_document, live_courses, live_modules
+from elearn.catalog.models import Course, Module, get_document, live_courses, live_modules
 from elearn.catalog.render import resolve_links
 from elearn.catalog.schema import PILLARS
 
@@ -85,8 +85,8 @@ class ModuleView:
 
 def view_of(module: Module, lang: str | None = None) -> ModuleView:
     """The current version of `module` in `lang` (the page language by default)."""
-    content, quiz = current_content(module)
-    return ModuleView(module, lang or content_lang(), content, quiz)
+    version = module.current_version
+    return ModuleView(module, lang or content_lang(), version.content, version.quiz)
 
 
 def module_url(module_id: str, lesson_id: str | None = None) -> str:
