@@ -84,12 +84,6 @@ def resolve_platform(session: Session, issuer: str | None, client_id: str | None
     return candidates[0]
 
 
-def find_deployment(session: Session, platform_id: int, deployment_id: str) -> Deployment | None:
-    """A known deployment of a platform."""
-    return session.scalar(select(Deployment).where(Deployment.platform_id == platform_id,
-                                                   Deployment.deployment_id == deployment_id))
-
-
 def list_platforms(session: Session) -> list[Platform]:
     """Every registration, oldest first."""
     return list(session.scalars(select(Platform).order_by(Platform.id)))

@@ -70,18 +70,13 @@ class DatabaseToolConf(ToolConfAbstract):
         return self.find_deployment_by_params(iss, deployment_id, None)
 
     def find_deployment_by_params(self, iss: str, deployment_id: str, client_id: str | None, *args, **kwargs):
-        """The deployment if this registration knows it, else None."""
-        platform = None
-        if client_id:
-            known = self.platform
-            platform = known if known is not None and (known.issuer, known.client_id) == (iss, client_id) \
-                else registry.find_platform(self.session, iss, client_id)
-        if platform is None:
+        """The deployment if this registration knows it, else None (the platform this message
+        already looked up, with the deployments the launch loaded along with it, needs no query)."""
+        if not client_id:
             return None
-        if platform is self.platform and "deployments" in platform.__dict__:  # loaded with the platform
-            known = any(d.deployment_id == deployment_id for d in platform.deployments)
-        else:
-            known = registry.find_deployment(self.session, platform.id, deployment_id) is not None
-        if not known:
+        known = self.platform
+        platform = known if known is not None and (known.issuer, known.client_id) == (iss, client_id) \
+            else registry.find_platform(self.session, iss, client_id)
+        if platform is None or not any(d.deployment_id == deployment_id for d in platform.deployments):
             return None
         return PyDeployment().set_deployment_id(deployment_id)

@@ -66,7 +66,6 @@ def _module_of(data: LaunchData) -> str | None:
 class RecordedLaunch:
     """What the launch view needs once the launch is stored (read before the commit expires it)."""
 
-    session_id: int
     module_id: str | None
     token: str
 
@@ -109,6 +108,6 @@ def record_launch(data: LaunchData) -> RecordedLaunch:
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_TOKEN_MAX_AGE"]))
     db.session.add(launch_session)
     db.session.flush()
-    recorded = RecordedLaunch(launch_session.id, launch_session.module_id, make_token(launch_session))
+    recorded = RecordedLaunch(launch_session.module_id, make_token(launch_session))
     db.session.commit()
     return recorded
