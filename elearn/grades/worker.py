@@ -123,11 +123,7 @@ def run(stop: threading.Event, poll: float = 1.0) -> None:
         except Exception as error:
             failures += 1
             wait = min(max(poll, ERROR_BACKOFF_CAP), poll * 2 ** min(failures, 16))
-            if database_unavailable(error):
-                log.warning("grade worker: database unavailable (%s); next round in %.1f s", gist(error), wait)
-            else:
-                log.exception("grade worker round failed; next round in %.1f s", wait)
-            _discard_session()
+            _failed_round("grade worker", error, f"next round in {wait:.1f} s")
         else:
             if failures:
                 log.warning("grade worker: rounds succeed again after %d failed", failures)
@@ -135,8 +131,13 @@ def run(stop: threading.Event, poll: float = 1.0) -> None:
         stop.wait(wait)
 
 
-def _discard_session() -> None:
-    """Drop the session of a failed round (its connection may be dead); never raises."""
+def _failed_round(who: str, error: Exception, then: str) -> None:
+    """Log a failed round (one line when the database is away, with the traceback otherwise) and
+    drop its session, whose connection may be dead; never raises."""
+    if database_unavailable(error):
+        log.warning("%s: database unavailable (%s); %s", who, gist(error), then)
+    else:
+        log.exception("%s: round failed; %s", who, then)
     try:
         db.session.remove()
     except Exception:
@@ -172,12 +173,7 @@ class InlineDrainer:
                 try:
                     deliver_due(self.owner)
                 except Exception as error:
-                    if database_unavailable(error):
-                        log.warning("inline grade delivery: database unavailable (%s); trying again later",
-                                    gist(error))
-                    else:
-                        log.exception("inline grade delivery failed; trying again later")
-                    _discard_session()
+                    _failed_round("inline grade delivery", error, "trying again later")
 
 
 def kick_inline() -> None:
