@@ -79,6 +79,8 @@ class Config:
     GRADES_BACKOFF_BASE = float(os.environ.get("GRADES_BACKOFF_BASE", "5"))
     GRADES_BACKOFF_CAP = float(os.environ.get("GRADES_BACKOFF_CAP", "3600"))
     GRADES_MAX_TRIES = int(os.environ.get("GRADES_MAX_TRIES", "25"))
+    # Seconds one call to an LMS service (token, score, line item, roster) may take before it fails.
+    LMS_HTTP_TIMEOUT = float(os.environ.get("LMS_HTTP_TIMEOUT", "20"))
     GRADES_LEASE_SECONDS = float(os.environ.get("GRADES_LEASE_SECONDS", "120"))
     GRADES_POLL_SECONDS = float(os.environ.get("GRADES_POLL_SECONDS", "5"))
     # Slack after a quiz deadline for the submit to travel.

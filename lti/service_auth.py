@@ -25,7 +25,7 @@ from lti.tool_conf import registration_for
 
 EXPIRY_MARGIN = 60  # seconds before expiry a cached token is no longer used
 ASSERTION_LIFETIME = 300
-HTTP_TIMEOUT = 20
+HTTP_TIMEOUT = 20.0  # seconds per call to the LMS, unless the connector is given another
 
 
 class ServiceError(Exception):
@@ -109,10 +109,12 @@ def differences_link(header: str | None) -> str | None:
 class ToolServiceConnector(ServiceConnector):
     """pylti1p3's connector with a shared token cache, one 401 retry and correct paging."""
 
-    def __init__(self, platform: Platform, signing, cache: TokenCache, http: requests.Session | None = None):
+    def __init__(self, platform: Platform, signing, cache: TokenCache, http: requests.Session | None = None,
+                 timeout: float = HTTP_TIMEOUT):
         super().__init__(registration_for(platform, signing), http or requests.Session())
         self.platform_id = platform.id
         self.cache = cache
+        self.timeout = timeout
 
     def _cache_key(self, scopes) -> str:
         """platform id + hash of the sorted scope set."""
@@ -135,7 +137,7 @@ class ToolServiceConnector(ServiceConnector):
         if token:
             return token
         url = self._registration.get_auth_token_url()
-        resp = self._requests_session.post(url, timeout=HTTP_TIMEOUT, data={
+        resp = self._requests_session.post(url, timeout=self.timeout, data={
             "grant_type": "client_credentials",
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             "client_assertion": self.client_assertion(), "scope": " ".join(sorted(set(scopes)))})
@@ -154,7 +156,7 @@ class ToolServiceConnector(ServiceConnector):
             if body is not None:
                 headers["Content-Type"] = content_type
                 data = json.dumps(body)
-            resp = self._requests_session.request(method, url, data=data, headers=headers, timeout=HTTP_TIMEOUT)
+            resp = self._requests_session.request(method, url, data=data, headers=headers, timeout=self.timeout)
             if resp.status_code == 401 and attempt == 1:
                 self.cache.drop(self._cache_key(scopes))
                 continue

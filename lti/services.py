@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from lti import claims as C
 from lti import keys
 from lti.models import Platform
-from lti.service_auth import ServiceError, TokenCache, ToolServiceConnector, differences_link  # noqa: F401
+from lti.service_auth import HTTP_TIMEOUT, ServiceError, TokenCache, ToolServiceConnector, differences_link  # noqa: F401
 
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEM_CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -101,9 +101,9 @@ def score_timestamp(moment: datetime | None = None) -> str:
 
 
 def connector_for(session: Session, platform: Platform, cache: TokenCache,
-                  http: requests.Session | None = None) -> ToolServiceConnector:
+                  http: requests.Session | None = None, timeout: float = HTTP_TIMEOUT) -> ToolServiceConnector:
     """A service connector for a platform, signing with the tool's current key."""
-    return ToolServiceConnector(platform, keys.signing_key(session), cache, http)
+    return ToolServiceConnector(platform, keys.signing_key(session), cache, http, timeout)
 
 
 def _with_query(url: str, **params) -> str:

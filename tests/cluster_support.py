@@ -97,12 +97,6 @@ class Learner:
     token: str
 
 
-# The grade worker with the LMS HTTP timeout of lti.service_auth (20 s, a module constant) shortened,
-# so that "slower than the timeout" fits a test's budget; otherwise exactly `flask … grades run`.
-_WORKER_WITH_TIMEOUT = ("import sys, lti.service_auth as s; s.HTTP_TIMEOUT = float(sys.argv.pop(1)); "
-                        "from flask.cli import main; main()")
-
-
 class Cluster:
     """A database of its own, the platform, the balancer, `size` gunicorn instances, workers.
 
@@ -208,13 +202,13 @@ class Cluster:
     def start_worker(self, name: str = "worker", env: dict | None = None, http_timeout: float | None = None,
                      ready: bool = False) -> subprocess.Popen:
         """The Procfile's `worker:` process, polling every 0.2 s (log: `<name>.log`); `env` adds
-        settings (GRADES_LEASE_SECONDS=…), `http_timeout` shortens the LMS HTTP timeout; `ready`
-        waits until it runs (see wait_running)."""
-        args = ["--app", self._factory(), "grades", "run", "--poll", "0.2"]
-        if http_timeout is None:
-            cmd = [str(BIN / "flask"), *args]
-        else:
-            cmd = [sys.executable, "-c", _WORKER_WITH_TIMEOUT, str(http_timeout), *args]
+        settings (GRADES_LEASE_SECONDS=…), `http_timeout` shortens the LMS HTTP timeout
+        (LMS_HTTP_TIMEOUT, so that "slower than the timeout" fits a test's budget); `ready` waits
+        until it runs (see wait_running)."""
+        env = dict(env or {})
+        if http_timeout is not None:
+            env["LMS_HTTP_TIMEOUT"] = str(http_timeout)
+        cmd = [str(BIN / "flask"), "--app", self._factory(), "grades", "run", "--poll", "0.2"]
         proc = self._spawn(cmd, name, env)
         self.workers.append(proc)
         self.worker_names.append(name)

@@ -210,7 +210,7 @@ def test_database_restart_mid_burst_every_attempt_finished_once_every_score_once
 
 
 LEARNERS = 40
-TIMEOUT = 3.0    # the workers' LMS HTTP timeout in this test (lti.service_auth.HTTP_TIMEOUT, 20 s, shortened)
+TIMEOUT = 3.0    # the workers' LMS_HTTP_TIMEOUT in this test (20 s by default)
 
 
 @pytest.mark.services

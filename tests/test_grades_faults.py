@@ -82,6 +82,27 @@ def test_500s_then_429_with_retry_after_then_the_score_arrives_once(loaded, tool
     assert len(_scores_at(platform, url)) == 1
 
 
+def test_a_score_endpoint_slower_than_lms_http_timeout_is_a_failed_try_then_arrives_once(loaded, tool, platform,
+                                                                                          browser):
+    loaded.config["LMS_HTTP_TIMEOUT"] = 0.5
+    loaded.config["GRADES_BACKOFF_BASE"] = 0.2
+    url = _column(platform, "rl-fault-slow")
+    _, lt = launch_learner(platform, browser, resource_link_id="rl-fault-slow")
+    take(browser, tool, lt)
+    platform.delay(url[len(platform.issuer):] + "/scores", 2.0, times=1)
+    started = time.monotonic()
+    with loaded.app_context():
+        assert deliver_due() == {"retry": 1}
+    assert time.monotonic() - started < 1.8                           # gave up after 0.5 s, not 2 s or 20 s
+    first = _delivery(loaded)
+    assert first.status == "pending" and "Timeout" in first.last_error
+    row = _drain_until_done(loaded)
+    assert row.status == "delivered"
+    time.sleep(2.0)                                                   # the slow first POST lands late, too
+    scores = _scores_at(platform, url)
+    assert len(scores) == 1 and scores[0]["timestamp"] == first.body["timestamp"]   # the late one: 409, not newer
+
+
 def test_token_endpoint_down_and_revoked_tokens_still_deliver(loaded, tool, platform, browser):
     url = _column(platform, "rl-fault-2")
     _, lt = launch_learner(platform, browser, resource_link_id="rl-fault-2")

@@ -23,10 +23,10 @@ from elearn.catalog.labels import pick
 from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
 from elearn.launch.models import ResourceLink
-from elearn.launch.stores import http_session, token_cache
+from elearn.launch.stores import service_connector
 from lti import claims as C
 from lti.models import Platform
-from lti.services import (LineItem, Score, ServiceError, connector_for, create_line_item, find_line_item,
+from lti.services import (LineItem, Score, ServiceError, create_line_item, find_line_item,
                           post_score)
 
 RETRY_STATUSES = {401, 408, 425, 429, 500, 502, 503, 504}
@@ -121,7 +121,7 @@ def attempt_delivery(delivery: GradeDelivery) -> Outcome:
     platform = db.session.get(Platform, link.platform_id)
     if C.SCOPE_SCORE not in (link.ags_scope or []):
         return Outcome("parked", reason="the LMS did not grant the score scope (AGS) for this placement")
-    conn = connector_for(db.session, platform, token_cache(), http_session())
+    conn = service_connector(platform)
     try:
         url = delivery.lineitem_url or line_item_for(delivery, conn)
         delivery.lineitem_url = url

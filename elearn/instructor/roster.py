@@ -17,13 +17,13 @@ from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
 from elearn.instructor.models import RosterMember, RosterSync
 from elearn.launch.models import Context, ResourceLink, User
-from elearn.launch.stores import http_session, token_cache
+from elearn.launch.stores import service_connector
 from elearn.learning.models import LessonProgress
 from elearn.quizzes.attempts import settings_for
 from elearn.quizzes.models import Attempt
 from lti.models import Platform, utcnow
 from lti.roles import normalise_roles
-from lti.services import ServiceError, connector_for, roster
+from lti.services import ServiceError, roster
 
 NOT_STARTED, IN_PROGRESS, PASSED, NOT_PASSED = "not_started", "in_progress", "passed", "not_passed"
 STAGES = (NOT_STARTED, IN_PROGRESS, NOT_PASSED, PASSED)
@@ -35,7 +35,7 @@ def sync(context: Context) -> str | None:
     if not context.nrps_memberships_url:
         return "the LMS did not offer its roster service (NRPS) for this course"
     platform = db.session.get(Platform, context.platform_id)
-    conn = connector_for(db.session, platform, token_cache(), http_session())
+    conn = service_connector(platform)
     try:
         members, differences = roster(conn, state.differences_url or context.nrps_memberships_url)
     except (ServiceError, requests.RequestException, ValueError) as exc:

@@ -1,4 +1,5 @@
-"""The launch feature's shared resources: state store, token cache, HTTP session, Redis client."""
+"""The launch feature's shared resources: state store, token cache, HTTP session and service
+connector, Redis client."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,8 +8,10 @@ import requests
 from flask import current_app
 
 from elearn.extensions import db
+from lti.models import Platform
 from lti.platform_keys import REFETCH_INTERVAL
-from lti.service_auth import TokenCache
+from lti.service_auth import HTTP_TIMEOUT, TokenCache, ToolServiceConnector
+from lti.services import connector_for
 from lti.state_store import DbStateStore, RedisStateStore, StateStore
 
 
@@ -52,6 +55,13 @@ def http_session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = f"{current_app.config.get('TOOL_NAME', 'VBHC Academy')} (LTI 1.3 tool)"
     return session
+
+
+def service_connector(platform: Platform) -> ToolServiceConnector:
+    """A connector to a platform's LTI services (AGS, NRPS): the shared token cache, the tool's
+    HTTP identity, and LMS_HTTP_TIMEOUT per call."""
+    return connector_for(db.session, platform, token_cache(), http_session(),
+                         float(current_app.config.get("LMS_HTTP_TIMEOUT", HTTP_TIMEOUT)))
 
 
 def jwks_refetch_interval() -> timedelta:
