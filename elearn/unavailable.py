@@ -4,10 +4,11 @@ anyway; whatever had been committed before is kept, and a submit is recorded onc
 is pressed (the attempt is finished by one conditional UPDATE)."""
 from __future__ import annotations
 
-from flask import Flask, current_app, g, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from sqlalchemy import exc as sa_exc
 
 from elearn.extensions import db
+from elearn.launch.session import no_launch_unless_loaded
 
 RETRY_AFTER_SECONDS = 5
 
@@ -35,10 +36,9 @@ def _page(error: Exception):
         db.session.rollback()  # the session is unusable; nothing after this may trip over it
     except sa_exc.SQLAlchemyError:
         pass
-    if "_current_launch" not in g:
-        # The launch could not be read (elearn.launch.session caches it in g): render as for a
-        # visitor, or the template's `launch` and url_for would try the database again.
-        g._current_launch = None
+    # The launch could not be read: render as for a visitor, or the template's `launch` and
+    # url_for would try the database again.
+    no_launch_unless_loaded()
     html = render_template("unavailable.html")
     # Who may frame a page is looked up in the database; this one has nothing to act on, so any LMS
     # may show it — else, inside the LMS frame, the learner would see the browser's refusal instead.

@@ -93,6 +93,13 @@ def current_launch() -> CurrentLaunch | None:
     return cached
 
 
+def no_launch_unless_loaded() -> None:
+    """From here on this request has no launch unless it was read already: for pages rendered
+    while the database is away, whose templates would otherwise try to read it."""
+    if has_request_context() and "_current_launch" not in g:
+        g._current_launch = None
+
+
 def launch_required(role: str | None = None):
     """Decorator: 401 page unless the request carries a valid launch (and, if given, the role)."""
 
