@@ -20,5 +20,5 @@ def on_starting(server):
     cfg = server.cfg
     if cfg.control_socket_disable or cfg.control_socket != cfg.settings["control_socket"].default:
         return
-    address = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", bind).strip("-") for bind in cfg.bind)
+    address = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", listener).strip("-") for listener in cfg.bind)
     cfg.set("control_socket", os.path.join(os.path.dirname(cfg.control_socket), f"gunicorn-{address}.ctl"))
