@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
 from elearn.catalog.schema import Fields, check_bilingual, is_mapping
-from elearn.quizzes.decimals import MAX_LENGTH, canonical
+from elearn.quizzes.decimals import MAX_LENGTH, fits_answer_box
 
 TYPES = ("single", "multiple", "truefalse", "matching", "ordering", "numeric")
 MIN_ITEMS = 8
@@ -207,7 +207,7 @@ def _numeric(fields: Fields) -> None:
         fields.error("tolerance", "tolerance must be 0 or more", "quiz.numeric")
     for key, value in (("answer", answer), ("tolerance", tolerance)):
         # 1e300 passes as a number, but the answer box takes MAX_LENGTH characters: nobody could be right.
-        if value is not None and len(canonical(value)) > MAX_LENGTH:
+        if value is not None and not fits_answer_box(value):
             fields.error(key, f"{key} {value} has more digits than the answer box takes ({MAX_LENGTH})",
                          "quiz.numeric")
     if "unit" in fields.data:

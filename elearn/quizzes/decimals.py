@@ -41,9 +41,16 @@ def parse_decimal(text: str) -> Decimal:
         raise _not_a_number() from None
     # Stored as canonical(value), which must read back (re-filled page, marking at submit):
     # ".000…1" of MAX_LENGTH characters would be stored as "0.000…1", one character too long.
-    if len(canonical(value)) > MAX_LENGTH:
+    if not fits_answer_box(value):
         raise _not_a_number()
     return value
+
+
+def fits_answer_box(value: Decimal | float | int) -> bool:
+    """Whether a learner can type this number: its stored form (canonical) has at most MAX_LENGTH
+    characters. The exponent is looked at first: writing out 1e999999 would take minutes."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return abs(number.adjusted()) < MAX_LENGTH and len(canonical(number)) <= MAX_LENGTH
 
 
 def canonical(value: Decimal | float | int | str) -> str:

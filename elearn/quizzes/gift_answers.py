@@ -9,7 +9,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from elearn.quizzes.decimals import MAX_LENGTH, canonical
+from elearn.quizzes.decimals import MAX_LENGTH, fits_answer_box
 from elearn.quizzes.gift_text import ID, restore
 from elearn.quizzes.messages import N_, GiftError
 
@@ -183,9 +183,9 @@ def _number(block, text: str, pos: int) -> Decimal:
     if value is None or not value.is_finite():
         raise block.fail("gift_not_a_number", N_("Line %(line)s: %(text)s is not a number."), pos,
                          text=restore(text))
-    # A number no learner could type in the answer box is a typo, and 1e999999 would take minutes
-    # to become an int (the exponent is looked at before the digits are written out).
-    if abs(value.adjusted()) >= MAX_LENGTH or len(canonical(value)) > MAX_LENGTH:
+    # A number no learner could type in the answer box is a typo (and 1e999999 would take minutes
+    # to become an int).
+    if not fits_answer_box(value):
         raise block.fail("gift_number_too_long", N_("Line %(line)s: %(text)s has more digits than the answer "
                                                     "box takes (%(max)s)."), pos, text=restore(text), max=MAX_LENGTH)
     return value
