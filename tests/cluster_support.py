@@ -61,13 +61,13 @@ def _with_database(url: str, name: str, netloc: str | None = None) -> str:
     return urlunsplit((parts.scheme, netloc or parts.netloc, "/" + name, parts.query, ""))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM, wait: float = 8) -> None:
+def stop_group(proc: subprocess.Popen, sig=signal.SIGTERM, wait: float = 8) -> None:
     """Signal the process group; SIGKILL it if it is still there after `wait` seconds."""
     if proc.poll() is not None:
         return
@@ -149,7 +149,7 @@ class Cluster:
         self.url = self.balancer.url
         self.platform_pk = connect(self.app, self.url, self.platform)  # the platform knows only the balancer
         self.instances: list[subprocess.Popen] = []
-        self.ports = ports = [_free_port() for _ in range(size)]
+        self.ports = ports = [free_port() for _ in range(size)]
         for index, port in enumerate(ports):
             self.instances.append(self._spawn(
                 [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "-w", str(workers),
@@ -183,7 +183,7 @@ class Cluster:
         self.stack.callback(out.close)
         proc = subprocess.Popen(cmd, cwd=ROOT, env=self._env(env), stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        self.stack.callback(_stop, proc)
+        self.stack.callback(stop_group, proc)
         return proc
 
     @staticmethod

@@ -3,23 +3,13 @@ control socket of their own (gunicorn's default is one path per user, which they
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from cluster_support import BIN, ROOT, free_port, stop_group
 
 
 def _serve(port: int, home: Path, log: Path, database_url: str) -> subprocess.Popen:
@@ -44,7 +34,7 @@ def _control_socket(log: Path, proc: subprocess.Popen) -> str:
 
 def test_two_instances_on_one_host_keep_their_own_control_socket(tmp_path):
     database_url = f"sqlite:///{tmp_path / 'tool.sqlite3'}"
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [tmp_path / f"instance-{n}.log" for n in (0, 1)]
     procs = [_serve(port, tmp_path, log, database_url) for port, log in zip(ports, logs)]
     try:
@@ -60,8 +50,6 @@ def test_two_instances_on_one_host_keep_their_own_control_socket(tmp_path):
             assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     finally:
         for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            proc.wait(timeout=20)
+            stop_group(proc, wait=20)
     for log in logs:
         assert "Control server error" not in log.read_text(), log.read_text()
