@@ -10,7 +10,7 @@ from flask import current_app
 from elearn.extensions import db
 from lti.models import Platform
 from lti.platform_keys import REFETCH_INTERVAL
-from lti.service_auth import HTTP_TIMEOUT, TokenCache, ToolServiceConnector
+from lti.service_auth import TokenCache, ToolServiceConnector
 from lti.services import connector_for
 from lti.state_store import DbStateStore, RedisStateStore, StateStore
 
@@ -61,7 +61,7 @@ def service_connector(platform: Platform) -> ToolServiceConnector:
     """A connector to a platform's LTI services (AGS, NRPS): the shared token cache, the tool's
     HTTP identity, and LMS_HTTP_TIMEOUT per call."""
     return connector_for(db.session, platform, token_cache(), http_session(),
-                         float(current_app.config.get("LMS_HTTP_TIMEOUT", HTTP_TIMEOUT)))
+                         float(current_app.config["LMS_HTTP_TIMEOUT"]))
 
 
 def jwks_refetch_interval() -> timedelta:
