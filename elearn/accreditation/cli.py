@@ -1,6 +1,7 @@
 """`flask --app elearn accreditation …`: administrators, the ledger check, register exports."""
 from __future__ import annotations
 
+import secrets
 import sys
 from datetime import date
 
@@ -12,6 +13,8 @@ from werkzeug.security import generate_password_hash
 from elearn.accreditation import exports, ledger
 from elearn.accreditation.models import Activity, Administrator
 from elearn.extensions import db
+
+DEMO_ADMIN = "admin@demo.local"
 
 
 @click.group(cls=AppGroup)
@@ -66,7 +69,7 @@ def export(activity_id: int, fmt: str, start: str | None, end: str | None, outpu
 
 @accreditation.command("seed-demo")
 def seed_demo():
-    """Demo only: accredit the phase C modules (GAIA, demo ids) and add admin@demo.local / demo."""
+    """Demo only: accredit the phase C modules (GAIA, demo ids); give admin@demo.local a new random password."""
     from datetime import timedelta
 
     from flask import current_app
@@ -94,11 +97,17 @@ def seed_demo():
                     professions=["doctor", "medical-specialist", "general-practitioner"],
                     rule={"lessons": True, "post_test": True, "evaluation": True}))
         db.session.commit()
-    if db.session.scalar(select(Administrator).filter_by(email="admin@demo.local")) is None:
-        db.session.add(Administrator(email="admin@demo.local", name="Demo administrator",
-                                     password_hash=generate_password_hash("demo")))
-        db.session.commit()
-    click.echo("demo accreditation: phase C modules accredited; admin@demo.local / demo at /admin/login")
+    # A fresh random password at every start, printed once: a fixed demo password would let anyone
+    # who can reach the demo sign in as its accreditation administrator.
+    password = secrets.token_urlsafe(12)
+    admin = db.session.scalar(select(Administrator).filter_by(email=DEMO_ADMIN))
+    if admin is None:
+        admin = Administrator(email=DEMO_ADMIN, name="Demo administrator", password_hash="")
+        db.session.add(admin)
+    admin.password_hash = generate_password_hash(password)
+    db.session.commit()
+    click.echo(f"demo accreditation: phase C modules accredited; sign in at /admin/login as {DEMO_ADMIN} "
+               f"with the password {password} (new at every start)")
 
 
 @accreditation.command("correct")
