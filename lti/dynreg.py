@@ -119,7 +119,8 @@ def _secure_url(url: str) -> bool:
         return False
     try:
         parts = urlsplit(url)
-    except ValueError:  # not a URL at all: an unclosed or invalid [IPv6] host, for one
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number, ':,5000')
+    except ValueError:  # not a URL at all: an unclosed or invalid [IPv6] host, for one, or a bad port
         return False
     return bool(parts.netloc) and (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK))
 

@@ -178,6 +178,7 @@ CONFIG = {"issuer": ISSUER, "authorization_endpoint": ISSUER + "/auth", "token_e
 
 @pytest.mark.parametrize("url, config, answer", [
     ("https://[lms.example.edu/.well-known/openid-configuration", CONFIG, {"client_id": "c"}),  # urlsplit ValueError
+    ("https://lms.example.edu:,5000/", {**CONFIG, "issuer": "https://lms.example.edu:,5000"}, {"client_id": "c"}),
     (None, b"[" * 3000, {"client_id": "c"}),                                                  # RecursionError
     (None, CONFIG, b"[" * 3000),
     (None, {**CONFIG, "issuer": ISSUER + "/" + "i" * 300}, {"client_id": "c"}),               # issuer is String(255)
@@ -186,7 +187,7 @@ CONFIG = {"issuer": ISSUER, "authorization_endpoint": ISSUER + "/auth", "token_e
     (None, CONFIG, {"client_id": "  "}),                                                      # registry's ValueError
     (None, CONFIG, {"client_id": "c\0"}),
     (None, CONFIG, {"client_id": "c", C.TOOL_CONFIGURATION: {"deployment_id": "\udfff"}}),
-], ids=["ipv6-url", "deep-config", "deep-answer", "long-issuer", "nul-url", "surrogate-server", "blank-client",
+], ids=["ipv6-url", "bad-port", "deep-config", "deep-answer", "long-issuer", "nul-url", "surrogate-server", "blank-client",
         "nul-client", "surrogate-deployment"])
 def test_a_registration_the_tool_cannot_store_is_refused_and_stores_nothing(app, url, config, answer):
     from lti import dynreg
