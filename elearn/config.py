@@ -94,6 +94,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_LAUNCH = os.environ.get("RATELIMIT_LAUNCH", "6000 per minute")
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per hour")
+    # Dynamic registration connects only to public addresses; on for a demo or test LMS on
+    # 127.0.0.1 or a private network (see README, Security).
+    LTI_REGISTRATION_ALLOW_PRIVATE = _bool("LTI_REGISTRATION_ALLOW_PRIVATE", False)
+    # Failed registrations after which a registration URL is spent.
+    LTI_REGISTRATION_MAX_FAILURES = int(os.environ.get("LTI_REGISTRATION_MAX_FAILURES", "5"))
     TESTING = False
 
 
@@ -101,3 +106,5 @@ class DevelopmentConfig(Config):
     """The embedded default of the run command: SQLite, demo LMS on."""
 
     DEMO_LMS = _bool("DEMO_LMS", True)
+    # Its demo LMS (and a test LMS registering dynamically) lives on 127.0.0.1.
+    LTI_REGISTRATION_ALLOW_PRIVATE = _bool("LTI_REGISTRATION_ALLOW_PRIVATE", True)
