@@ -46,6 +46,8 @@ def app_config(database_url) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LAUNCH": "100000 per minute",
         "RATELIMIT_REGISTRATION": "100000 per hour",
+        "RATELIMIT_ADMIN_LOGIN": "100000 per hour",
+        "RATELIMIT_ADMIN_ACCOUNT": "100000 per hour",
     }
 
 
