@@ -136,6 +136,9 @@ def test_sessions_end_when_idle_or_too_old(app, admin, live_server, moved):
     assert _replay(live_server, browser).status_code == 302
     again = browser.get(f"{live_server.url}/admin/")
     assert "/admin/login" in again.url and "Your session has ended" in again.text
+    _signed_in(live_server)
+    with app.app_context():   # signing in again dropped only the session that can never come back
+        assert db.session.scalar(select(func.count()).select_from(AdminSession)) == (1 if moved == "created_at" else 2)
 
 
 def test_a_session_in_use_stays_until_its_idle_time(app, admin, live_server):

@@ -86,9 +86,9 @@ def login():
         error = _("Too many sign-in attempts. Wait %(minutes)d min., then try again.", minutes=minutes)
         return (render_template("accreditation/admin_login.html", error=error), 429,
                 {"Retry-After": str(wait), "Cache-Control": "no-store"})
+    dummy = _dummy_hash()   # made (once) before the lookup, so not only unknown e-mails pay for making it
     admin = db.session.scalar(select(Administrator).filter_by(email=email))
-    password_ok = check_password_hash(admin.password_hash if admin else _dummy_hash(),
-                                      request.form.get("password", ""))
+    password_ok = check_password_hash(admin.password_hash if admin else dummy, request.form.get("password", ""))
     if admin is not None and password_ok:
         admin_sessions.begin(admin)
         target = request.args.get("next", "")

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, session
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from elearn.accreditation.models import AdminSession, Administrator
 from elearn.extensions import db
@@ -29,6 +29,9 @@ def _digest(token: str) -> str:
 def begin(admin: Administrator) -> None:
     """Sign the administrator in: a fresh session (nothing of the visitor's session is kept)."""
     token = secrets.token_urlsafe(32)
+    # Sessions past the absolute lifetime can never be live again: drop them, so the table stays small.
+    oldest = utcnow() - timedelta(seconds=current_app.config["ADMIN_SESSION_MAX"])
+    db.session.execute(delete(AdminSession).where(AdminSession.admin_id == admin.id, AdminSession.created_at < oldest))
     db.session.add(AdminSession(token_hash=_digest(token), admin_id=admin.id))
     db.session.commit()
     session.clear()
