@@ -99,6 +99,13 @@ class Config:
     LTI_REGISTRATION_ALLOW_PRIVATE = _bool("LTI_REGISTRATION_ALLOW_PRIVATE", False)
     # Failed registrations after which a registration URL is spent.
     LTI_REGISTRATION_MAX_FAILURES = int(os.environ.get("LTI_REGISTRATION_MAX_FAILURES", "5"))
+    # The accreditation administrator's sign-in: attempts per client address, and per account (the
+    # e-mail typed, whether it exists or not); see elearn.accreditation.login_limits.
+    RATELIMIT_ADMIN_LOGIN = os.environ.get("RATELIMIT_ADMIN_LOGIN", "20 per 15 minutes")
+    RATELIMIT_ADMIN_ACCOUNT = os.environ.get("RATELIMIT_ADMIN_ACCOUNT", "10 per 15 minutes")
+    # An administrator's session ends after this many seconds without a request, and this many after sign-in.
+    ADMIN_SESSION_IDLE = int(os.environ.get("ADMIN_SESSION_IDLE", str(30 * 60)))
+    ADMIN_SESSION_MAX = int(os.environ.get("ADMIN_SESSION_MAX", str(12 * 3600)))
     TESTING = False
 
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from elearn.accreditation import exports, ledger
+from elearn.accreditation import admin_sessions, exports, ledger
 from elearn.accreditation.models import Activity, Administrator
 from elearn.extensions import db
 
@@ -27,13 +27,17 @@ def accreditation():
 @click.option("--name", required=True)
 @click.password_option()
 def create_admin(email: str, name: str, password: str):
-    """Add (or reset the password of) an accreditation administrator."""
+    """Add (or reset the password of) an accreditation administrator; a reset signs out every session."""
     email = email.strip().lower()
     admin = db.session.scalar(select(Administrator).filter_by(email=email)) or Administrator(email=email)
     admin.name, admin.password_hash = name, generate_password_hash(password)
     db.session.add(admin)
+    db.session.flush()
+    # Whoever signed in with the old password (or holds a copy of a cookie) is out.
+    ended = admin_sessions.revoke_all(admin.id)
     db.session.commit()
-    click.echo(f"administrator {email} can sign in at /admin/login")
+    click.echo(f"administrator {email} can sign in at /admin/login"
+               + (f"; {ended} session(s) signed out" if ended else ""))
 
 
 @accreditation.command("verify")

@@ -65,6 +65,20 @@ class Administrator(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class AdminSession(db.Model):
+    """One sign-in of an administrator, kept server-side so that it can end (idle, too old, logout,
+    password change) whoever holds a copy of the cookie; the cookie carries the token, we its hash."""
+
+    __tablename__ = "accreditation_admin_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)   # sha256 hex of the cookie's token
+    admin_id: Mapped[int] = mapped_column(ForeignKey("accreditation_admins.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class ProfessionalIdentity(db.Model):
     """What a learner gave, once per platform account, to have points registered."""
 
