@@ -71,8 +71,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "None"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
-    # How long a launch token (the in-frame session) stays valid, in seconds.
-    LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", str(8 * 3600)))
+    # How long one launch token (the in-frame session, carried in URLs) stays valid, in seconds; a
+    # request with a token past half this age gets a fresh one (sliding renewal), so an hour idle ends it.
+    LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", "3600"))
+    # The absolute end of a launch session, however often its token was renewed, in seconds.
+    LAUNCH_SESSION_MAX_AGE = int(os.environ.get("LAUNCH_SESSION_MAX_AGE", str(8 * 3600)))
+    # Exporting or erasing one's personal data needs a launch from the LMS at most this many seconds ago.
+    FRESH_LAUNCH_MAX_AGE = int(os.environ.get("FRESH_LAUNCH_MAX_AGE", "600"))
     # Grades: the single-machine default delivers scores in a thread of each web process; with a
     # separate `flask --app elearn grades run` worker (Procfile `worker:`) set GRADES_INLINE=0.
     GRADES_INLINE = _bool("GRADES_INLINE", True)

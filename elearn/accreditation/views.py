@@ -15,7 +15,7 @@ from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdent
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
 from elearn.catalog.labels import content_lang, pick
 from elearn.extensions import db
-from elearn.launch.session import current_launch, launch_required
+from elearn.launch.session import current_launch, fresh_launch_required, launch_required
 from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 
@@ -176,6 +176,7 @@ def transcript_csv():
 
 @bp.get("/my-data.json")
 @launch_required()
+@fresh_launch_required(as_json=True)
 def my_data():
     """Everything the tool holds about the learner (AVG/GDPR access request)."""
     from elearn.privacy import export_person
@@ -196,6 +197,7 @@ def privacy():
 
 @bp.post("/erase")
 @launch_required()
+@fresh_launch_required()
 def erase():
     """Erase the learner's personal data; the ledger stays verifiable (pseudonymised entries)."""
     require_genuine_form()

@@ -65,6 +65,11 @@ EXPLANATIONS = {
         _l("This page is for instructors"),
         _l("Your role in this course does not give access to this page."),
         _l("The launch did not carry an instructor or administrator role for this course.")),
+    "fresh_launch_required": Explanation(
+        _l("Open VBHC Academy again from your LMS"),
+        _l("To protect your personal data, downloading or erasing it needs a launch from your learning platform "
+           "of the last few minutes. Open the activity in your course again, then go to “Your data”."),
+        _l("Personal-data export and erasure accept only a launch token that comes straight from a recent launch.")),
     "registration_link": Explanation(
         _l("This registration link cannot be used"),
         _l("The registration link is unknown, was used already or has expired."),
@@ -100,6 +105,7 @@ GROUPS = {
     "nonce_replayed": "session",
     "state_cookie_missing": "cookies", "platform_storage_failed": "cookies",
     "launch_required": "launch_required", "role_required": "role_required",
+    "fresh_launch_required": "fresh_launch_required",
     "registration_token_invalid": "registration_link", "registration_failed": "registration_failed",
     "registration_token_spent": "registration_link_spent", "registration_exists": "registration_exists",
 }
