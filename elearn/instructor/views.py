@@ -265,12 +265,12 @@ def course_csv():
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
     writer.writerow(["user_id", "name", "email", "module", "stage", "score_percent", "attempts", "post_test_minutes",
-                     "grade_delivery", "accreditation_recorded", "lesson_minutes", "activities_done", "activities_total"])
+                     "lesson_minutes", "activities_done", "activities_total", "grade_delivery", "accreditation_recorded"])
     for row in rows:
         for module in modules:
             p = row.modules[module.id]
             writer.writerow([row.member.sub, row.member.name or "", row.member.email or "", module.id, p.stage,
-                             "" if p.score is None else f"{p.score:.1f}", p.attempts, p.minutes, p.grade or "",
-                             "yes" if p.accredited else "no", p.lesson_minutes, p.activities_done, p.activities_total])
+                             "" if p.score is None else f"{p.score:.1f}", p.attempts, p.minutes, p.lesson_minutes,
+                             p.activities_done, p.activities_total, p.grade or "", "yes" if p.accredited else "no"])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="course-progress-{context.id}.csv"'})
