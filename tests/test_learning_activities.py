@@ -160,3 +160,17 @@ def test_instructor_of_the_placement_reads_the_answers_and_no_one_else(with_acti
     # The same course, another placement of the module: its own answers only.
     other_link, olt = _instructor(platform, "rl-act-6b")
     assert other_link.get(f"{tool.url}/instructor/learners/{user_id}/activities", params={"lt": olt}).status_code == 404
+
+
+def test_answers_are_in_the_persons_download_and_go_with_erasure(with_activities, tool, platform, browser):
+    from elearn.privacy import erase_person, export_person
+
+    _, lt = launch_learner(platform, browser, resource_link_id="rl-act-7")
+    _save(browser, tool, lt, activity_id="own-department", text="My manager, Jan, never reads the PROMs.")
+    with with_activities.app_context():
+        user_id = db.session.scalar(select(ActivityResponse.user_id))
+        mine = export_person(user_id)
+        assert [a["text"] for a in mine["case_and_reflection_answers"]] == ["My manager, Jan, never reads the PROMs."]
+        assert "time_on_lessons" in mine
+        erase_person(user_id)
+    assert _stored(with_activities) == []
