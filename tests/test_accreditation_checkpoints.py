@@ -191,6 +191,9 @@ def test_a_checkpoint_file_is_checked_with_the_auditors_key_not_the_one_inside_i
     for extra in ([], ["--public-key", str(key_file)]):
         result = runner.invoke(args=["accreditation", "verify", "--checkpoint", str(path), *extra])
         assert result.exit_code == 1 and "cannot be trusted" in result.output, result.output
+    key_file.write_text('["not", "a", "key"]')
+    result = runner.invoke(args=["accreditation", "verify", "--checkpoint", str(path), "--public-key", str(key_file)])
+    assert result.exit_code == 1 and "not an Ed25519 JWK" in result.output, result.output
     path.write_text("not a checkpoint")
     result = runner.invoke(args=["accreditation", "verify", "--checkpoint", str(path)])
     assert result.exit_code == 1 and "not a ledger checkpoint" in result.output

@@ -154,11 +154,15 @@ def check(statement: str, signature: str, jwk: dict | None = None) -> Checkpoint
         raw_signature = _b64url_decode(signature)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise CheckpointError("the checkpoint cannot be read") from None
+    try:
+        verifier = jwt.PyJWK(jwk, ALGORITHM).key
+    except (jwt.PyJWTError, AttributeError, TypeError, ValueError):
+        raise CheckpointError("the public key is not an Ed25519 JWK") from None
     if claimed.kid != jwk.get("kid"):
         raise CheckpointError(f"it was signed with key {claimed.kid}, not with the ledger key {jwk.get('kid')}")
     try:
-        jwt.PyJWK(jwk, ALGORITHM).key.verify(raw_signature, statement.encode())
-    except (InvalidSignature, jwt.PyJWTError):
+        verifier.verify(raw_signature, statement.encode())
+    except InvalidSignature:
         raise CheckpointError("its signature does not match its content (it was changed or forged)") from None
     return claimed
 
