@@ -257,13 +257,14 @@ def course():
 @launch_required("instructor")
 def course_csv():
     """The dashboard's table as CSV: one row per learner and module."""
-    import csv
     import io
+
+    from elearn import csvsafe
 
     context = _course()
     modules, rows = roster.course_progress(context)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
+    writer = csvsafe.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
     writer.writerow(["user_id", "name", "email", "module", "stage", "score_percent", "attempts", "post_test_minutes",
                      "lesson_minutes", "activities_done", "activities_total", "grade_delivery", "accreditation_recorded"])
     for row in rows:
