@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -54,7 +55,9 @@ def give_activities(app, module_id: str = MODULE, activities: dict | None = ACTI
         content = dict(version.stored_content, activities=activities, study_load=STUDY_LOAD)
         version.stored_content = content
         # The hash names the content (pages read it from memory by hash): new content, new hash.
-        version.content_hash = hashlib.sha256((version.content_hash + "activities").encode()).hexdigest()
+        # Derived from what is written, so two tests giving different activities never share a hash.
+        written = json.dumps(activities, sort_keys=True)
+        version.content_hash = hashlib.sha256((version.content_hash + written).encode()).hexdigest()
         db.session.commit()
 
 

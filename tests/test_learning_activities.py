@@ -115,6 +115,7 @@ def test_module_is_complete_only_with_every_case_and_the_reflection(with_activit
 
 
 def test_module_without_activities_is_unchanged(loaded, tool, platform, browser):
+    give_activities(loaded, activities=None)     # a version from before activities.yaml
     page, lt = launch_learner(platform, browser, resource_link_id="rl-act-5")
     assert "Learning activities" not in page.text and "activities done" not in page.text
     for lesson in ("first-lesson", "second-lesson"):

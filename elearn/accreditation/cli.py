@@ -160,7 +160,7 @@ def seed_demo():
                     points_kind="accreditation hours", study_load_minutes=minutes,
                     valid_from=date.today() - timedelta(days=30), valid_until=date.today() + timedelta(days=365),
                     professions=["doctor", "medical-specialist", "general-practitioner"],
-                    rule={"lessons": True, "post_test": True, "evaluation": True}))
+                    rule={"lessons": True, "activities": True, "post_test": True, "evaluation": True}))
         db.session.commit()
     # A fresh random password at every start, printed once: a fixed demo password would let anyone
     # who can reach the demo sign in as its accreditation administrator.
