@@ -74,6 +74,10 @@ class Config:
     # How long one launch token (the in-frame session, carried in URLs) stays valid, in seconds; a
     # request with a token past half this age gets a fresh one (sliding renewal), so an hour idle ends it.
     LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", "3600"))
+    # Seconds between the pings of the keep-alive script on launched pages (elearn/static/js/launch-keepalive.js),
+    # which renew the token of a page left open; must stay well under half of LAUNCH_TOKEN_MAX_AGE (at
+    # most a quarter, so at least two pings fall in the renewal half of a token's life; checked at start).
+    LAUNCH_KEEPALIVE_SECONDS = int(os.environ.get("LAUNCH_KEEPALIVE_SECONDS", "300"))
     # The absolute end of a launch session, however often its token was renewed, in seconds.
     LAUNCH_SESSION_MAX_AGE = int(os.environ.get("LAUNCH_SESSION_MAX_AGE", str(8 * 3600)))
     # Exporting or erasing one's personal data needs a launch from the LMS at most this many seconds ago.

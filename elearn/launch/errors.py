@@ -61,6 +61,12 @@ EXPLANATIONS = {
         _l("This page belongs to a course. Open the activity from your learning platform; "
            "if you already did, your session may have expired."),
         _l("No valid launch accompanied this request.")),
+    "launch_ended": Explanation(
+        _l("Your session has ended"),
+        _l("You were on this page longer than VBHC Academy keeps a session open without contact, or the "
+           "session reached its end, so what you sent was not saved. Copy any text you typed (it is shown "
+           "below when the tool can), then open the activity again from your learning platform."),
+        _l("The launch token was too old, its launch session had ended, or it was not valid.")),
     "role_required": Explanation(
         _l("This page is for instructors"),
         _l("Your role in this course does not give access to this page."),
@@ -104,7 +110,7 @@ GROUPS = {
     "missing_state": "session", "state_mismatch": "session", "nonce_mismatch": "session",
     "nonce_replayed": "session",
     "state_cookie_missing": "cookies", "platform_storage_failed": "cookies",
-    "launch_required": "launch_required", "role_required": "role_required",
+    "launch_required": "launch_required", "launch_ended": "launch_ended", "role_required": "role_required",
     "fresh_launch_required": "fresh_launch_required",
     "registration_token_invalid": "registration_link", "registration_failed": "registration_failed",
     "registration_token_spent": "registration_link_spent", "registration_exists": "registration_exists",
@@ -119,12 +125,13 @@ def _restart_url(error: LtiError) -> str | None:
     return url_for("launch.login", **dict(params, lti_new_window="1"), _external=False)
 
 
-def error_response(error: LtiError, locale_hint: str | None = None):
-    """The error page for a refused request, in the launch's language when it is known."""
+def error_response(error: LtiError, locale_hint: str | None = None, typed: list[str] | tuple = ()):
+    """The error page for a refused request, in the launch's language when it is known, with the
+    `typed` text of a refused form shown back for copying."""
     locale = normalise(locale_hint)
     if locale in current_app.config["LANGUAGES"]:
         g.locale = locale
     explanation = EXPLANATIONS[GROUPS.get(error.code, "message")]
     html = render_template("launch/error.html", error=error, explanation=explanation,
-                           restart_url=_restart_url(error))
+                           restart_url=_restart_url(error), typed=typed)
     return html, error.status, {"Cache-Control": "no-store"}

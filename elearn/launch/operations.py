@@ -55,6 +55,16 @@ def read_token_facts(token: str) -> TokenFacts | None:
         return None
 
 
+def read_token_any_age(token: str) -> tuple[int, str] | None:
+    """(session id, secret) from an authentic token however old; never a credential, only to
+    tell the learner of an ended session what happened in their language."""
+    try:
+        data = _serializer().loads(token)
+        return int(data["s"]), str(data["k"])
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def read_token(token: str) -> tuple[int, str] | None:
     """(session id, secret) from a token that is authentic and young enough, else None."""
     facts = read_token_facts(token)

@@ -7,6 +7,8 @@ cookie is only a fallback for browsers that still send it. Scripts may send it i
 gets a renewed one (in its links and forms, the cookie, and the `X-Launch-Token` response header),
 until the launch session's absolute end (LAUNCH_SESSION_MAX_AGE). Only a token straight from a
 launch, younger than FRESH_LAUNCH_MAX_AGE, counts as `fresh` (personal-data export and erasure).
+Launched pages ping `main.keepalive` every LAUNCH_KEEPALIVE_SECONDS (static/js/launch-keepalive.js),
+so a page left open keeps a live token in its forms; a token that no longer holds gets `launch_ended`.
 """
 from __future__ import annotations
 
@@ -109,6 +111,33 @@ def current_launch() -> CurrentLaunch | None:
     return cached
 
 
+def ended_launch_locale(token: str) -> str | None:
+    """The language of the launch session an authentic but expired token names, if any."""
+    from elearn.launch.models import LaunchSession
+    from elearn.launch.operations import read_token_any_age
+
+    ids = read_token_any_age(token)
+    launch_session = db.session.get(LaunchSession, ids[0]) if ids else None
+    if launch_session is None or not hmac.compare_digest(launch_session.secret, ids[1]):
+        return None
+    return launch_session.locale
+
+
+# Form fields that carry plumbing, not anything the learner typed.
+_PLUMBING_FIELDS = frozenset({"lt", "token", "csrf_token"})
+
+
+def typed_text() -> list[str]:
+    """The free text of a refused form post (answers with a space, or of 20 characters or more), so the
+    learner can copy it; only from the tool's own pages, so that no other site puts words on ours."""
+    if request.method != "POST" or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return []
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return []
+    return [value for name, value in request.form.items(multi=True)
+            if name not in _PLUMBING_FIELDS and (" " in value.strip() or len(value.strip()) >= 20)]
+
+
 def no_launch_unless_loaded() -> None:
     """From here on this request has no launch unless it was read already: for pages rendered
     while the database is away, whose templates would otherwise try to read it."""
@@ -128,6 +157,12 @@ def launch_required(role: str | None = None):
             from lti.errors import LtiError
 
             launch = current_launch()
+            if launch is None and _token_from_request():
+                # A token came but no longer holds: the session ended (idle past the token's life, or
+                # its absolute end). Refused all the same; the page says so and hands back what was typed.
+                return error_response(LtiError("launch_ended", "the launch token has expired or its launch "
+                                               "session has ended", status=401),
+                                      locale_hint=ended_launch_locale(_token_from_request()), typed=typed_text())
             if launch is None:
                 return error_response(LtiError("launch_required", "no valid launch token or session"))
             allowed = (role is None or role in launch.roles
@@ -214,8 +249,18 @@ def _add_launch_token(endpoint: str, values: dict) -> None:
         values["lt"] = launch.token  # links passing request.args on get the renewed token too
 
 
+def _check_keepalive(config) -> None:
+    """Refuse to start when the keep-alive could let a page's token expire between two pings."""
+    every, life = config["LAUNCH_KEEPALIVE_SECONDS"], config["LAUNCH_TOKEN_MAX_AGE"]
+    if not 0 < every <= life / 4:
+        raise RuntimeError(f"LAUNCH_KEEPALIVE_SECONDS ({every}) must be above 0 and at most a quarter of "
+                           f"LAUNCH_TOKEN_MAX_AGE ({life}), so that open pages renew their token in time "
+                           "(see README, Configuration).")
+
+
 def init_app(app) -> None:
     """Expose `launch` to templates, carry lt in URLs and set the locale from the launch."""
+    _check_keepalive(app.config)
 
     @app.context_processor
     def inject_launch():
