@@ -3,6 +3,8 @@ import multiprocessing
 import os
 import re
 
+from gunicorn.glogging import Logger
+
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count())))
 worker_class = "gthread"
@@ -22,3 +24,30 @@ def on_starting(server):
         return
     address = "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", listener).strip("-") for listener in cfg.bind)
     cfg.set("control_socket", os.path.join(os.path.dirname(cfg.control_socket), f"gunicorn-{address}.ctl"))
+
+
+# The launch token (`lt`, see elearn.launch.session) is a credential that travels in URLs; the
+# access log, its request line, query string and Referer must never keep it.
+_LAUNCH_TOKEN = re.compile(r"(?i)((?:^|[?&;])lt=)[^&;\s\"]*")
+_TOKEN_HEADERS = ("{x-launch-token}i", "{authorization}i")
+
+
+def redact_launch_tokens(text):
+    """The text with every lt=... query value replaced by lt=[redacted]."""
+    return _LAUNCH_TOKEN.sub(r"\1[redacted]", text) if isinstance(text, str) else text
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with launch tokens taken out of every access-log atom."""
+
+    def atoms(self, resp, req, environ, request_time):
+        """gunicorn's atoms, redacted (a custom access_log_format may name any of them)."""
+        atoms = {key: redact_launch_tokens(value) for key, value in
+                 super().atoms(resp, req, environ, request_time).items()}
+        for header in _TOKEN_HEADERS:
+            if atoms.get(header):
+                atoms[header] = "[redacted]"
+        return atoms
+
+
+logger_class = RedactingLogger

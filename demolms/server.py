@@ -218,5 +218,7 @@ def create_platform_app(platform: Platform) -> Flask:
     """A standalone Flask app serving one platform at its issuer's root (used by PlatformServer)."""
     app = Flask(__name__, static_folder=None)
     app.jinja_env.globals.setdefault("_", lambda text, **values: text % values if values else text)
+    # Standalone, the demo LMS sends no Content-Security-Policy; inside the tool, elearn.security's nonce.
+    app.jinja_env.globals.setdefault("csp_nonce", lambda: "")
     app.register_blueprint(create_platform_blueprint(platform))
     return app

@@ -71,8 +71,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "None"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
-    # How long a launch token (the in-frame session) stays valid, in seconds.
-    LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", str(8 * 3600)))
+    # How long one launch token (the in-frame session, carried in URLs) stays valid, in seconds; a
+    # request with a token past half this age gets a fresh one (sliding renewal), so an hour idle ends it.
+    LAUNCH_TOKEN_MAX_AGE = int(os.environ.get("LAUNCH_TOKEN_MAX_AGE", "3600"))
+    # The absolute end of a launch session, however often its token was renewed, in seconds.
+    LAUNCH_SESSION_MAX_AGE = int(os.environ.get("LAUNCH_SESSION_MAX_AGE", str(8 * 3600)))
+    # Exporting or erasing one's personal data needs a launch from the LMS at most this many seconds ago.
+    FRESH_LAUNCH_MAX_AGE = int(os.environ.get("FRESH_LAUNCH_MAX_AGE", "600"))
     # Grades: the single-machine default delivers scores in a thread of each web process; with a
     # separate `flask --app elearn grades run` worker (Procfile `worker:`) set GRADES_INLINE=0.
     GRADES_INLINE = _bool("GRADES_INLINE", True)
@@ -83,6 +88,9 @@ class Config:
     LMS_HTTP_TIMEOUT = float(os.environ.get("LMS_HTTP_TIMEOUT", "20"))
     GRADES_LEASE_SECONDS = float(os.environ.get("GRADES_LEASE_SECONDS", "120"))
     GRADES_POLL_SECONDS = float(os.environ.get("GRADES_POLL_SECONDS", "5"))
+    # The Ed25519 key that signs the accreditation ledger's checkpoints: a PEM, or the path of a PEM file,
+    # kept out of the database (see elearn.accreditation.checkpoints); unset: a key generated in instance/.
+    LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
@@ -94,6 +102,18 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_LAUNCH = os.environ.get("RATELIMIT_LAUNCH", "6000 per minute")
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per hour")
+    # Dynamic registration connects only to public addresses; on for a demo or test LMS on
+    # 127.0.0.1 or a private network (see README, Security).
+    LTI_REGISTRATION_ALLOW_PRIVATE = _bool("LTI_REGISTRATION_ALLOW_PRIVATE", False)
+    # Failed registrations after which a registration URL is spent.
+    LTI_REGISTRATION_MAX_FAILURES = int(os.environ.get("LTI_REGISTRATION_MAX_FAILURES", "5"))
+    # The accreditation administrator's sign-in: attempts per client address, and per account (the
+    # e-mail typed, whether it exists or not); see elearn.accreditation.login_limits.
+    RATELIMIT_ADMIN_LOGIN = os.environ.get("RATELIMIT_ADMIN_LOGIN", "20 per 15 minutes")
+    RATELIMIT_ADMIN_ACCOUNT = os.environ.get("RATELIMIT_ADMIN_ACCOUNT", "10 per 15 minutes")
+    # An administrator's session ends after this many seconds without a request, and this many after sign-in.
+    ADMIN_SESSION_IDLE = int(os.environ.get("ADMIN_SESSION_IDLE", str(30 * 60)))
+    ADMIN_SESSION_MAX = int(os.environ.get("ADMIN_SESSION_MAX", str(12 * 3600)))
     TESTING = False
 
 
@@ -101,3 +121,5 @@ class DevelopmentConfig(Config):
     """The embedded default of the run command: SQLite, demo LMS on."""
 
     DEMO_LMS = _bool("DEMO_LMS", True)
+    # Its demo LMS (and a test LMS registering dynamically) lives on 127.0.0.1.
+    LTI_REGISTRATION_ALLOW_PRIVATE = _bool("LTI_REGISTRATION_ALLOW_PRIVATE", True)

@@ -9,6 +9,8 @@ We never send X-Frame-Options (DENY/SAMEORIGIN would break every LMS). Instead:
   its pages are served from the school's own domain (school.instructure.com or canvas.school.nl).
 - Other pages may be framed by any registered platform (an expired launch's error page, the
   catalog reached from a course page).
+- The accreditation administrator's pages (/admin) may be framed by no one, not even ourselves:
+  they are never shown inside an LMS, and their session cookie is SameSite=None (clickjacking).
 - The LTI protocol pages (login, launch, registration) may be framed by anyone: they come before
   we know who the platform is — on a school's first launch or its dynamic registration the
   framing origin is not known yet — and they carry nothing to click that could be hijacked.
@@ -34,6 +36,7 @@ FAMILY_ORIGINS = {
 }
 _HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 PROTOCOL_BLUEPRINTS = {"launch"}
+UNFRAMED_BLUEPRINTS = {"accreditation_admin"}
 
 
 def origin_of(url: str | None) -> str | None:
@@ -97,6 +100,8 @@ def frame_ancestors() -> str:
     """The frame-ancestors policy for the current request."""
     if request.blueprint in PROTOCOL_BLUEPRINTS:
         return "frame-ancestors *"
+    if request.blueprint in UNFRAMED_BLUEPRINTS:
+        return "frame-ancestors 'none'"
     from elearn.launch.session import current_launch
 
     try:

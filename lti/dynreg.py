@@ -1,33 +1,57 @@
 """LTI Dynamic Registration 1.0, tool side: one-time URLs, the platform's OpenID configuration,
 the client registration request, and storing what the platform answers.
 
-Quirks handled: Canvas wants the registration token on the configuration GET too, its issuer
-(canvas.instructure.com) is not a prefix of the institution's configuration URL, it registers
-no deployment yet (one is added when the tool is installed) and answers errors as `errors`
-lists; Moodle and Brightspace return the deployment in the tool configuration.
+Quirks handled: Canvas wants the registration token on the configuration GET too, its cloud
+issuers are shared by every institution (so their configuration URL is pinned to Canvas's own
+hosts), it registers no deployment yet (one is added when the tool is installed); Moodle and
+Brightspace return the deployment in the tool configuration.
+
+What a platform could turn against the tool is refused (see README, Security): connections go
+only to checked public addresses unless allow_private (lti.outbound), redirects are errors, the
+configuration must come from its issuer's origin and the registration endpoint from the same
+origin, what the platform answers in an error is logged under a reference and never shown, an
+existing registration is never changed, and a token is spent after MAX_FAILED_ATTEMPTS failures.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti import claims as C
+from lti import outbound
 from lti.errors import LtiError
 from lti.launch_checks import storable_text
 from lti.models import Platform, RegistrationToken, as_utc, utcnow
-from lti.registry import add_platform
+from lti.registry import add_platform, find_platform
+
+log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = timedelta(days=7)
+MAX_FAILED_ATTEMPTS = 5
 HTTP_TIMEOUT = 15
-CANVAS_ISSUERS = ("https://canvas.instructure.com", "https://canvas.beta.instructure.com",
-                  "https://canvas.test.instructure.com")
+LOGGED_BODY = 2000  # characters of a refusing platform's answer kept in the log
+# Canvas Cloud's issuers, each shared by every institution on it, and the only hosts its OpenID
+# configuration may come from. Canvas builds the openid_configuration URL it hands the tool on the
+# issuer's own host (instructure/canvas-lms, app/controllers/lti/ims/dynamic_registration_controller.rb,
+# oidc_configuration_url: `parsed_issuer.host` outside development; its registration guide's example
+# is https://canvas.instructure.com/api/lti/security/openid-configuration); the sso.canvaslms.com
+# hosts are where Canvas moved its LTI OIDC endpoints ("Minor LTI 1.3 Changes: New OIDC Auth
+# Endpoint", community.canvaslms.com). A school's own *.instructure.com host is NOT accepted: any
+# Canvas customer could serve a configuration there claiming the shared issuer.
+CANVAS_CONFIGURATION_HOSTS = {
+    "https://canvas.instructure.com": ("canvas.instructure.com", "sso.canvaslms.com"),
+    "https://canvas.beta.instructure.com": ("canvas.beta.instructure.com", "sso.beta.canvaslms.com"),
+    "https://canvas.test.instructure.com": ("canvas.test.instructure.com", "sso.test.canvaslms.com"),
+}
 WANTED_CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -58,12 +82,22 @@ def create_registration_token(session: Session, lifetime: timedelta = TOKEN_LIFE
     return token
 
 
-def check_registration_token(session: Session, token: str | None) -> RegistrationToken:
-    """The unused, unexpired token row; LtiError otherwise."""
+def check_registration_token(session: Session, token: str | None,
+                             max_failed_attempts: int = MAX_FAILED_ATTEMPTS) -> RegistrationToken:
+    """The unused, unexpired token row with failures to spare; LtiError otherwise."""
     row = session.scalar(select(RegistrationToken).where(RegistrationToken.token_hash == _hash(token or "")))
     if row is None or row.used_at is not None or as_utc(row.expires_at) < utcnow():
         raise LtiError("registration_token_invalid", "the registration URL is unknown, used or expired")
+    if (row.failed_attempts or 0) >= max_failed_attempts:
+        raise LtiError("registration_token_spent",
+                       f"the registration URL failed {row.failed_attempts} times and is spent; create a new one")
     return row
+
+
+def record_failed_attempt(session: Session, token_row_id: int) -> None:
+    """Count one failed registration against the token (in the database, so concurrent tries all count)."""
+    session.execute(update(RegistrationToken).where(RegistrationToken.id == token_row_id)
+                    .values(failed_attempts=RegistrationToken.failed_attempts + 1))
 
 
 # Configuration values stored in a column of lti_platforms (their length is the column's).
@@ -85,9 +119,64 @@ def _secure_url(url: str) -> bool:
         return False
     try:
         parts = urlsplit(url)
-    except ValueError:  # not a URL at all: an unclosed or invalid [IPv6] host, for one
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number, ':,5000')
+    except ValueError:  # not a URL at all: an unclosed or invalid [IPv6] host, for one, or a bad port
         return False
     return bool(parts.netloc) and (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK))
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the default port filled in."""
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _reference() -> str:
+    """A short id tying an error page to its log line."""
+    return secrets.token_hex(4)
+
+
+def _call(what: str, send) -> requests.Response:
+    """Send one request to the platform: no redirects followed, a refused address or a failed
+    connection said plainly, the remote side's own words only in the log."""
+    try:
+        resp = send()
+    except outbound.AddressRefused as exc:
+        raise LtiError("registration_failed", f"{what}: {exc}") from exc
+    except requests.RequestException as exc:
+        reference = _reference()
+        log.warning("dynamic registration: %s failed (reference %s): %s", what, reference, exc)
+        raise LtiError("registration_failed", f"{what}: the platform could not be reached (reference {reference})") \
+            from exc
+    if resp.is_redirect or 300 <= resp.status_code < 400:
+        raise LtiError("registration_failed", f"{what}: the platform answered with a redirect (HTTP "
+                                              f"{resp.status_code}), which the tool does not follow")
+    if not resp.ok:
+        reference = _reference()
+        log.warning("dynamic registration: %s answered HTTP %s (reference %s): %r", what, resp.status_code,
+                    reference, resp.text[:LOGGED_BODY])
+        raise LtiError("registration_failed", f"{what}: the platform answered HTTP {resp.status_code} "
+                                              f"(reference {reference})")
+    return resp
+
+
+def _check_origins(openid_configuration_url: str, config: dict) -> None:
+    """The configuration comes from its issuer (Canvas Cloud: from Canvas's own hosts) and the
+    registration goes to the configuration's or the issuer's origin; LtiError otherwise."""
+    issuer = config["issuer"].rstrip("/")
+    url = openid_configuration_url
+    pinned = CANVAS_CONFIGURATION_HOSTS.get(issuer)
+    if pinned is not None:
+        if _origin(url) not in {("https", host, 443) for host in pinned}:
+            raise LtiError("registration_failed", f"issuer {config['issuer']!r} is Canvas Cloud, whose configuration "
+                                                  f"comes only from {', '.join(pinned)}, not {url!r}")
+    elif _origin(url) != _origin(issuer) or not (url == issuer or url.startswith(issuer + "/")):
+        raise LtiError("registration_failed",
+                       f"issuer {config['issuer']!r} does not match the configuration URL {url!r}")
+    endpoint = config["registration_endpoint"]
+    if _origin(endpoint) not in {_origin(url), _origin(issuer)}:
+        raise LtiError("registration_failed", f"the registration endpoint {endpoint!r} is on another origin than "
+                                              f"the configuration URL and the issuer")
 
 
 def fetch_platform_configuration(openid_configuration_url: str, registration_token: str | None,
@@ -98,12 +187,12 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = "Bearer " + registration_token
+    resp = _call("the platform configuration", lambda: http.get(
+        openid_configuration_url, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False))
     try:
-        resp = http.get(openid_configuration_url, headers=headers, timeout=HTTP_TIMEOUT)
-        resp.raise_for_status()
         config = resp.json()
-    except (requests.RequestException, ValueError, RecursionError) as exc:  # RecursionError: [[[[… JSON
-        raise LtiError("registration_failed", f"could not read the platform configuration: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: [[[[… JSON
+        raise LtiError("registration_failed", "the platform configuration is not JSON") from exc
     if not isinstance(config, dict):
         raise LtiError("registration_failed", "the platform configuration is not a JSON object")
     for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
@@ -119,14 +208,10 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
         if len(config.get(name) or "") > limit:
             raise LtiError("registration_failed",
                            f"the platform configuration's {name} is longer than {limit} characters")
-    issuer = config["issuer"].rstrip("/")
     product = (config.get(C.PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
     if not isinstance(product, str) or len(product) > 64 or not storable_text(product):
         raise LtiError("registration_failed", "the platform's product_family_code is not a short text")
-    canvas = product == "canvas" and issuer in CANVAS_ISSUERS
-    if not canvas and not (openid_configuration_url == issuer or openid_configuration_url.startswith(issuer + "/")):
-        raise LtiError("registration_failed",
-                       f"issuer {config['issuer']!r} does not match the configuration URL {openid_configuration_url!r}")
+    _check_origins(openid_configuration_url, config)
     return config
 
 
@@ -168,39 +253,26 @@ def registration_request(config: dict, tool: ToolDescription) -> dict:
     return body
 
 
-def _error_text(resp: requests.Response) -> str:
-    """The platform's reason: OAuth error/error_description, Canvas `errors`, or the raw body."""
-    try:
-        data = resp.json()
-    except (ValueError, RecursionError):
-        return resp.text[:500]
-    if isinstance(data, dict):
-        if data.get("error") or data.get("error_description"):
-            return " ".join(str(data.get(k)) for k in ("error", "error_description") if data.get(k))
-        errors = data.get("errors")
-        if isinstance(errors, list):
-            return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-        if isinstance(errors, dict):
-            return "; ".join(f"{k}: {v}" for k, v in errors.items())
-    return str(data)[:500]
+def _exists(issuer: str, client_id: str) -> LtiError:
+    """The refusal when the platform's answer names a registration the tool already has."""
+    return LtiError("registration_exists", f"a registration for issuer {issuer!r} and client_id {client_id!r} "
+                                           f"exists already; dynamic registration never changes one",
+                    issuer=issuer, client_id=client_id)
 
 
 def register(session: Session, token_row: RegistrationToken, openid_configuration_url: str,
-             registration_token: str | None, tool: ToolDescription, http: requests.Session | None = None) -> Platform:
-    """Run the registration against the platform; store and return the new Platform."""
-    http = http or requests.Session()
+             registration_token: str | None, tool: ToolDescription, http: requests.Session | None = None,
+             allow_private: bool = False) -> Platform:
+    """Run the registration against the platform; store and return the new Platform. Connections
+    go to public addresses only unless allow_private (a demo or test platform on loopback)."""
+    http = outbound.guard(http or requests.Session(), allow_private)
     config = fetch_platform_configuration(openid_configuration_url, registration_token, http)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = "Bearer " + registration_token
-    try:
-        resp = http.post(config["registration_endpoint"], json=registration_request(config, tool),
-                         headers=headers, timeout=HTTP_TIMEOUT)
-    except requests.RequestException as exc:
-        raise LtiError("registration_failed", f"the platform did not answer the registration: {exc}") from exc
-    if not resp.ok:
-        raise LtiError("registration_failed", f"the platform refused the registration ({resp.status_code}): "
-                                              f"{_error_text(resp)}")
+    resp = _call("the registration", lambda: http.post(
+        config["registration_endpoint"], json=registration_request(config, tool), headers=headers,
+        timeout=HTTP_TIMEOUT, allow_redirects=False))
     try:
         answer = resp.json()
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than json can read
@@ -215,13 +287,21 @@ def register(session: Session, token_row: RegistrationToken, openid_configuratio
     if deployment is not None and not _storable_id(deployment):
         raise LtiError("registration_failed", "the platform's answer has an unusable deployment_id")
     platform_config = config.get(C.PLATFORM_CONFIGURATION) or {}
-    platform = add_platform(
-        session, issuer=config["issuer"], client_id=str(client_id),
-        deployment_ids=[str(deployment)] if deployment else [],
-        auth_login_url=config["authorization_endpoint"], auth_token_url=config["token_endpoint"],
-        key_set_url=config["jwks_uri"], auth_audience=config.get("authorization_server"),
-        name=platform_config.get("product_family_code") or urlsplit(config["issuer"]).hostname,
-        product_family_code=platform_config.get("product_family_code"), registered_via="dynamic")
+    issuer, client_id = config["issuer"].strip(), str(client_id).strip()
+    # Never an update: (issuer, client_id) of an existing row, answered by whoever serves a
+    # configuration, would otherwise swap that school's keys and endpoints for the answerer's.
+    if find_platform(session, issuer, client_id) is not None:
+        raise _exists(issuer, client_id)
+    try:
+        platform = add_platform(
+            session, issuer=issuer, client_id=client_id,
+            deployment_ids=[str(deployment)] if deployment else [],
+            auth_login_url=config["authorization_endpoint"], auth_token_url=config["token_endpoint"],
+            key_set_url=config["jwks_uri"], auth_audience=config.get("authorization_server"),
+            name=platform_config.get("product_family_code") or urlsplit(config["issuer"]).hostname,
+            product_family_code=platform_config.get("product_family_code"), registered_via="dynamic")
+    except IntegrityError as exc:  # the same registration stored by a concurrent request just now
+        raise _exists(issuer, client_id) from exc
     token_row.used_at, token_row.platform_id = utcnow(), platform.id
     session.commit()
     return platform

@@ -35,7 +35,9 @@ STATUS = {
     "launch_required": 401,
     "role_required": 403,
     "registration_token_invalid": 403,
+    "registration_token_spent": 403,
     "registration_failed": 502,
+    "registration_exists": 409,
 }
 
 

@@ -89,6 +89,8 @@ class RegistrationToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     platform_id: Mapped[int | None] = mapped_column(ForeignKey("lti_platforms.id", ondelete="SET NULL"))
+    # Failed registrations with this token; at the limit (LTI_REGISTRATION_MAX_FAILURES) it is spent.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OidcState(Base):

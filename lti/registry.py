@@ -10,12 +10,20 @@ from sqlalchemy.orm import Session
 from lti.errors import LtiError
 from lti.models import Deployment, Platform
 
+# The URLs a launch is trusted by: changing them on an existing registration must be asked for.
+TRUSTED_URLS = ("auth_login_url", "auth_token_url", "key_set_url")
+
+
+class RegistrationClash(ValueError):
+    """The registration exists with other URLs, and replacing them was not asked for."""
+
 
 def add_platform(session: Session, *, issuer: str, client_id: str, deployment_ids: Iterable[str],
                  auth_login_url: str, auth_token_url: str, key_set_url: str, name: str | None = None,
                  auth_audience: str | None = None, product_family_code: str | None = None,
-                 registered_via: str = "manual") -> Platform:
-    """Register (or update) the platform issuer+client_id and add any missing deployments."""
+                 registered_via: str = "manual", replace: bool = False) -> Platform:
+    """Register the platform issuer+client_id, or add missing deployments to it; its login, token
+    and key set URLs change only with replace=True (RegistrationClash otherwise)."""
     issuer, client_id = issuer.strip(), str(client_id).strip()
     for label, url in (("issuer", issuer), ("auth_login_url", auth_login_url),
                        ("auth_token_url", auth_token_url), ("key_set_url", key_set_url)):
@@ -23,6 +31,12 @@ def add_platform(session: Session, *, issuer: str, client_id: str, deployment_id
     if not client_id:
         raise ValueError("client_id must not be empty")
     platform = find_platform(session, issuer, client_id)
+    wanted = {"auth_login_url": auth_login_url.strip(), "auth_token_url": auth_token_url.strip(),
+              "key_set_url": key_set_url.strip()}
+    changed = [label for label in TRUSTED_URLS if platform is not None and getattr(platform, label) != wanted[label]]
+    if changed and not replace:
+        raise RegistrationClash(f"issuer {issuer!r} with client_id {client_id!r} is registered already with another "
+                                f"{', '.join(changed)}; replacing them must be asked for explicitly")
     if platform is None:
         platform = Platform(issuer=issuer, client_id=client_id)
         session.add(platform)

@@ -39,7 +39,7 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)  # keep the app's loggers (lti.dynreg) working
 logger = logging.getLogger('alembic.env')
 
 DEFAULT_LOCK_TIMEOUT = '5s'

@@ -46,6 +46,10 @@ def app_config(database_url) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_LAUNCH": "100000 per minute",
         "RATELIMIT_REGISTRATION": "100000 per hour",
+        # The demo platform of the tests lives on 127.0.0.1; the attack tests turn this off.
+        "LTI_REGISTRATION_ALLOW_PRIVATE": True,
+        "RATELIMIT_ADMIN_LOGIN": "100000 per hour",
+        "RATELIMIT_ADMIN_ACCOUNT": "100000 per hour",
     }
 
 

@@ -48,9 +48,10 @@ def test_storage_refuses_messages_from_other_origins(live_server, chromium):
         page.goto(live_server.url + "/demo/course?module=care-cycle&lang=en")
         _frame_at(page, "/modules/care-cycle")
         # A sandboxed srcdoc frame has the opaque origin "null", which is not the tool's origin.
+        # The srcdoc inherits the page's CSP, so its script carries the page's nonce.
         page.evaluate("""() => new Promise(resolve => {
-            const f = document.createElement('iframe');
-            f.srcdoc = "<script>parent.postMessage({subject: 'lti.get_data', message_id: 'x', key: 'k'}, '*')<\\/script>";
+            const f = document.createElement('iframe'), nonce = document.querySelector('script[nonce]').nonce;
+            f.srcdoc = "<script nonce='" + nonce + "'>parent.postMessage({subject: 'lti.get_data', message_id: 'x', key: 'k'}, '*')<\\/script>";
             f.sandbox = 'allow-scripts';
             document.body.appendChild(f);
             setTimeout(resolve, 500);

@@ -598,6 +598,13 @@ class TrafficReport:
         return sum(start <= self.upgrade_end and end >= self.upgrade_start for start, end, _ in self.requests)
 
 
+def _wait_for(condition, limit: float = 15.0) -> None:
+    """Until condition() holds or limit seconds passed (the caller's assertions then tell)."""
+    deadline = time.monotonic() + limit
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def traffic_during_upgrade(url: str, directory: Path, target: str) -> TrafficReport:
     """Old-release traffic before, during and after `upgrade <target>` (the database must be at
     the old revision already)."""
@@ -626,6 +633,7 @@ def traffic_during_upgrade(url: str, directory: Path, target: str) -> TrafficRep
         for thread in threads:
             thread.start()
         time.sleep(TRAFFIC_SETTLE)
+        _wait_for(lambda: len(requests) > 0)  # a busy machine may not have finished one request yet
         upgrade_error = None
         with app.app_context():
             upgrade_start = time.monotonic()
@@ -636,6 +644,7 @@ def traffic_during_upgrade(url: str, directory: Path, target: str) -> TrafficRep
             upgrade_end = time.monotonic()
             db.engine.dispose()
         time.sleep(TRAFFIC_SETTLE)
+        _wait_for(lambda: any(start > upgrade_end for start, _end, _error in list(requests)))
     finally:
         stop.set()
         for thread in threads:

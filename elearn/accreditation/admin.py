@@ -1,7 +1,13 @@
 """The accreditation administrator's pages (signed in with a tool account, not through an LMS):
-activities and their audit trail, register exports, the ledger check."""
+activities and their audit trail, register exports, the ledger check.
+
+Sign-in is rate limited (login_limits) and costs the same for unknown e-mails; the session lives on
+the server (admin_sessions); these pages cannot be framed (elearn.framing) and take no cross-site POST.
+"""
 from __future__ import annotations
 
+import math
+import secrets
 from datetime import date
 from functools import wraps
 
@@ -9,17 +15,38 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext as _
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import ValidationError
 
-from elearn.accreditation import exports, ledger
+from elearn.accreditation import admin_sessions, exports, ledger, login_limits
+from elearn.accreditation.completion import RULE_KEYS
 from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
 from elearn.accreditation.registers import PROFESSIONS, REGISTERS
 from elearn.catalog.models import live_modules
 from elearn.extensions import db
 
 bp = Blueprint("accreditation_admin", __name__, url_prefix="/admin")
-RULE_KEYS = ("lessons", "post_test", "evaluation", "attestation")
+
+
+_DUMMY_HASH: list[str] = []
+# Sec-Fetch-Site values of a POST from our own pages (browsers without the header send none).
+_OWN_POSTS = {None, "same-origin", "none"}
+
+
+def _dummy_hash() -> str:
+    """A hash of no one's password, made once the way create-admin makes them, so an unknown e-mail
+    costs the same hash check as a known one (timing told which accounts exist)."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(generate_password_hash(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+@bp.before_request
+def _no_cross_site_posts():
+    """The session cookie is SameSite=None (the LTI fallback shares it): refuse a POST another site
+    made the browser send, on top of the CSRF token."""
+    if request.method == "POST" and request.headers.get("Sec-Fetch-Site") not in _OWN_POSTS:
+        abort(403, description="administration forms are accepted from this site's own pages only")
 
 
 def admin_required(view):
@@ -27,8 +54,11 @@ def admin_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         """Refuse, or run the view."""
-        admin = db.session.get(Administrator, session.get("admin_id") or 0)
+        admin = admin_sessions.current_admin()
         if admin is None:
+            if admin_sessions.COOKIE_KEY in session:
+                session.pop(admin_sessions.COOKIE_KEY)
+                flash(_("Your session has ended. Sign in again."), "info")
             return redirect(url_for("accreditation_admin.login", next=request.path))
         g.admin = admin
         if request.method == "POST":
@@ -42,28 +72,35 @@ def admin_required(view):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with e-mail and password."""
-    error = None
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token", ""))
-        except ValidationError:
-            abort(400, description="missing or wrong CSRF token")
-        admin = db.session.scalar(select(Administrator).filter_by(email=request.form.get("email", "").strip().lower()))
-        if admin and check_password_hash(admin.password_hash, request.form.get("password", "")):
-            session.clear()
-            session["admin_id"] = admin.id
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("accreditation_admin.index"))
-        error = _("E-mail or password is not right.")
-    return render_template("accreditation/admin_login.html", error=error), 401 if error else 200
+    """Sign in with e-mail and password (limited per address and per account)."""
+    if request.method == "GET":
+        return render_template("accreditation/admin_login.html", error=None)
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except ValidationError:
+        abort(400, description="missing or wrong CSRF token")
+    email = request.form.get("email", "").strip().lower()
+    wait = login_limits.attempt(email)
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        error = _("Too many sign-in attempts. Wait %(minutes)d min., then try again.", minutes=minutes)
+        return (render_template("accreditation/admin_login.html", error=error), 429,
+                {"Retry-After": str(wait), "Cache-Control": "no-store"})
+    dummy = _dummy_hash()   # made (once) before the lookup, so not only unknown e-mails pay for making it
+    admin = db.session.scalar(select(Administrator).filter_by(email=email))
+    password_ok = check_password_hash(admin.password_hash if admin else dummy, request.form.get("password", ""))
+    if admin is not None and password_ok:
+        admin_sessions.begin(admin)
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/admin") else url_for("accreditation_admin.index"))
+    return render_template("accreditation/admin_login.html", error=_("E-mail or password is not right.")), 401
 
 
 @bp.post("/logout")
 @admin_required
 def logout():
-    """Sign out."""
-    session.clear()
+    """Sign out: the session is revoked on the server, not only forgotten by this browser."""
+    admin_sessions.end()
     return redirect(url_for("accreditation_admin.login"))
 
 

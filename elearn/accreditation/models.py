@@ -65,6 +65,20 @@ class Administrator(db.Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class AdminSession(db.Model):
+    """One sign-in of an administrator, kept server-side so that it can end (idle, too old, logout,
+    password change) whoever holds a copy of the cookie; the cookie carries the token, we its hash."""
+
+    __tablename__ = "accreditation_admin_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)   # sha256 hex of the cookie's token
+    admin_id: Mapped[int] = mapped_column(ForeignKey("accreditation_admins.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class ProfessionalIdentity(db.Model):
     """What a learner gave, once per platform account, to have points registered."""
 
@@ -158,3 +172,16 @@ class LedgerHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)          # always 1
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(db.Model):
+    """A signed statement of the ledger's head (see accreditation.checkpoints): the trust is in the
+    signature with a key outside the database, not in this row, so nothing here is taken unchecked."""
+
+    __tablename__ = "accreditation_ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)      # for finding the latest; the statement's counts
+    statement: Mapped[str] = mapped_column(Text)               # the canonical JSON that was signed
+    signature: Mapped[str] = mapped_column(String(128))        # Ed25519, base64url
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

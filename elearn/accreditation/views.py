@@ -1,7 +1,6 @@
 """Learner pages of accreditation: claim points for an activity, the transcript, one's own data."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -10,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from elearn import csvsafe
 from elearn.accreditation import completion, ledger, operations
 from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdentity, RecordSubject
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
 from elearn.catalog.labels import content_lang, pick
 from elearn.extensions import db
-from elearn.launch.session import current_launch, launch_required
+from elearn.launch.session import current_launch, fresh_launch_required, launch_required
 from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 
@@ -163,7 +163,7 @@ def transcript():
 def transcript_csv():
     """The transcript as CSV."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["verification_code", "activity", "register", "accreditation_id", "points", "points_kind",
                      "completed_on", "post_test_percent"])
     for entry, facts in _records(current_launch().user_id):
@@ -176,6 +176,7 @@ def transcript_csv():
 
 @bp.get("/my-data.json")
 @launch_required()
+@fresh_launch_required(as_json=True)
 def my_data():
     """Everything the tool holds about the learner (AVG/GDPR access request)."""
     from elearn.privacy import export_person
@@ -196,6 +197,7 @@ def privacy():
 
 @bp.post("/erase")
 @launch_required()
+@fresh_launch_required()
 def erase():
     """Erase the learner's personal data; the ledger stays verifiable (pseudonymised entries)."""
     require_genuine_form()

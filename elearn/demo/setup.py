@@ -93,7 +93,8 @@ def _register_with_tool(platform: Platform, client_id: str) -> bool:
         return False
     registry.add_platform(db.session, issuer=platform.issuer, client_id=client_id, deployment_ids=[DEPLOYMENT_ID],
                           auth_login_url=platform.auth_login_url, auth_token_url=platform.auth_token_url,
-                          key_set_url=platform.key_set_url, name=PLATFORM_NAME)
+                          key_set_url=platform.key_set_url, name=PLATFORM_NAME,
+                          replace=True)  # the demo's own registration, kept in step with the demo's URLs
     db.session.commit()
     return True
 

@@ -60,14 +60,19 @@ def registration_url(days: int):
 @click.option("--key-set-url", required=True, help="The platform's public keys (JWKS) URL.")
 @click.option("--name", default=None, help="A name for people.")
 @click.option("--auth-audience", default=None, help="Token audience when it is not the token URL (Brightspace).")
+@click.option("--replace", is_flag=True,
+              help="Replace the login, token and key set URLs of an existing registration (issuer + client ID).")
 def add_platform(issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url, name,
-                 auth_audience):
-    """Register a platform by hand (idempotent; adds missing deployments)."""
+                 auth_audience, replace):
+    """Register a platform by hand (idempotent; adds missing deployments; --replace changes its URLs)."""
     try:
         platform = registry.add_platform(
             db.session, issuer=issuer, client_id=client_id, deployment_ids=deployment_ids,
             auth_login_url=auth_login_url, auth_token_url=auth_token_url, key_set_url=key_set_url,
-            name=name, auth_audience=auth_audience)
+            name=name, auth_audience=auth_audience, replace=replace)
+    except registry.RegistrationClash as exc:
+        db.session.rollback()
+        raise click.UsageError(f"{exc}: add --replace to do so") from exc
     except ValueError as exc:
         db.session.rollback()
         raise click.BadParameter(str(exc)) from exc

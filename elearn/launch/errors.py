@@ -65,10 +65,26 @@ EXPLANATIONS = {
         _l("This page is for instructors"),
         _l("Your role in this course does not give access to this page."),
         _l("The launch did not carry an instructor or administrator role for this course.")),
+    "fresh_launch_required": Explanation(
+        _l("Open VBHC Academy again from your LMS"),
+        _l("To protect your personal data, downloading or erasing it needs a launch from your learning platform "
+           "of the last few minutes. Open the activity in your course again, then go to “Your data”."),
+        _l("Personal-data export and erasure accept only a launch token that comes straight from a recent launch.")),
     "registration_link": Explanation(
         _l("This registration link cannot be used"),
         _l("The registration link is unknown, was used already or has expired."),
         _l("Create a new registration link with: flask --app elearn lti registration-url")),
+    "registration_link_spent": Explanation(
+        _l("This registration link has been used up"),
+        _l("Registration with this link failed too many times, so the link no longer works."),
+        _l("Check the tool's settings in the learning platform, then create a new registration link with: "
+           "flask --app elearn lti registration-url")),
+    "registration_exists": Explanation(
+        _l("This LMS is registered already"),
+        _l("VBHC Academy already has a registration with this issuer and client ID. Dynamic registration never "
+           "changes an existing registration."),
+        _l("If the registration really must change, an administrator of VBHC Academy can replace it explicitly with: "
+           "flask --app elearn lti add-platform --replace (with the platform's issuer, client ID and URLs).")),
     "registration_failed": Explanation(
         _l("Registration with the LMS failed"),
         _l("VBHC Academy could not complete the registration with your learning platform."),
@@ -89,7 +105,9 @@ GROUPS = {
     "nonce_replayed": "session",
     "state_cookie_missing": "cookies", "platform_storage_failed": "cookies",
     "launch_required": "launch_required", "role_required": "role_required",
+    "fresh_launch_required": "fresh_launch_required",
     "registration_token_invalid": "registration_link", "registration_failed": "registration_failed",
+    "registration_token_spent": "registration_link_spent", "registration_exists": "registration_exists",
 }
 
 

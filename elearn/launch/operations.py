@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -25,18 +25,40 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt=TOKEN_SALT)
 
 
-def make_token(launch_session: LaunchSession) -> str:
-    """The signed, short-lived launch token (`lt`) naming a launch session."""
-    return _serializer().dumps({"s": launch_session.id, "k": launch_session.secret})
+@dataclass(frozen=True)
+class TokenFacts:
+    """What a valid launch token says: its session, when it was signed, and whether it came from
+    a launch (fresh from the LMS) or from sliding renewal of an earlier token."""
+
+    session_id: int
+    secret: str
+    issued_at: datetime
+    renewed: bool
+
+
+def make_token(launch_session: LaunchSession, *, renewed: bool = False) -> str:
+    """The signed, short-lived launch token (`lt`) naming a launch session; `renewed` marks one
+    issued by sliding renewal rather than by a launch from the LMS."""
+    payload = {"s": launch_session.id, "k": launch_session.secret}
+    if renewed:
+        payload["r"] = 1
+    return _serializer().dumps(payload)
+
+
+def read_token_facts(token: str) -> TokenFacts | None:
+    """The facts of a token that is authentic and younger than LAUNCH_TOKEN_MAX_AGE, else None."""
+    try:
+        data, signed = _serializer().loads(token, max_age=current_app.config["LAUNCH_TOKEN_MAX_AGE"],
+                                           return_timestamp=True)
+        return TokenFacts(int(data["s"]), str(data["k"]), signed, bool(data.get("r")))
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def read_token(token: str) -> tuple[int, str] | None:
     """(session id, secret) from a token that is authentic and young enough, else None."""
-    try:
-        data = _serializer().loads(token, max_age=current_app.config["LAUNCH_TOKEN_MAX_AGE"])
-        return int(data["s"]), str(data["k"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
+    facts = read_token_facts(token)
+    return (facts.session_id, facts.secret) if facts else None
 
 
 def _upsert(model, where: dict, values: dict):
@@ -105,7 +127,7 @@ def record_launch(data: LaunchData) -> RecordedLaunch:
         lti_roles=list(data.roles), locale=locale, module_id=link.module_id if link else None,
         deep_linking_settings=data.deep_linking_settings, for_user=data.for_user,
         return_url=_text_or_none(presentation.get("return_url")) if isinstance(presentation, dict) else None,
-        created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_TOKEN_MAX_AGE"]))
+        created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_SESSION_MAX_AGE"]))
     db.session.add(launch_session)
     db.session.flush()
     recorded = RecordedLaunch(launch_session.module_id, make_token(launch_session))

@@ -46,7 +46,8 @@ def tool_description() -> dynreg.ToolDescription:
 def register():
     """GET /lti/register: the platform opens our one-time URL; we register and close its dialog."""
     try:
-        token_row = dynreg.check_registration_token(db.session, request.args.get("token"))
+        token_row = dynreg.check_registration_token(db.session, request.args.get("token"),
+                                                    int(current_app.config["LTI_REGISTRATION_MAX_FAILURES"]))
     except LtiError as error:
         return error_response(error)
     config_url = request.args.get("openid_configuration")
@@ -54,9 +55,13 @@ def register():
         return render_template("launch/register_start.html", urls=_urls()), 200, {"Cache-Control": "no-store"}
     try:
         platform = dynreg.register(db.session, token_row, config_url, request.args.get("registration_token"),
-                                   tool_description(), stores.http_session())
+                                   tool_description(), stores.http_session(),
+                                   allow_private=bool(current_app.config["LTI_REGISTRATION_ALLOW_PRIVATE"]))
     except LtiError as error:
-        db.session.rollback()
+        token_id = token_row.id
+        db.session.rollback()  # nothing of the failed registration is kept …
+        dynreg.record_failed_attempt(db.session, token_id)  # … but the failure counts against the URL
+        db.session.commit()
         return error_response(error)
     return (render_template("launch/register_done.html", platform=platform),
             200, {"Cache-Control": "no-store"})

@@ -2,12 +2,17 @@
 
 Third-party cookies are often blocked inside LMS iframes, so the session travels as a signed
 launch token `lt` in every URL and form (added to every url_for automatically); the Flask session
-cookie is only a fallback for browsers that still send it.
+cookie is only a fallback for browsers that still send it. Scripts may send it in an
+`X-Launch-Token` header instead. A token lives LAUNCH_TOKEN_MAX_AGE; past half that age the request
+gets a renewed one (in its links and forms, the cookie, and the `X-Launch-Token` response header),
+until the launch session's absolute end (LAUNCH_SESSION_MAX_AGE). Only a token straight from a
+launch, younger than FRESH_LAUNCH_MAX_AGE, counts as `fresh` (personal-data export and erasure).
 """
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, has_request_context, request, session
@@ -35,6 +40,8 @@ class CurrentLaunch:
     roles: frozenset[str] = field(default_factory=frozenset)  # {"learner","instructor","admin"}
     locale: str | None = None
     frame_origins: frozenset[str] = field(default_factory=frozenset)  # who may frame its pages (elearn.framing)
+    presented_token: str = ""       # the token this request came with (token may be its renewal)
+    fresh: bool = False             # the token came from a launch within FRESH_LAUNCH_MAX_AGE
 
     @property
     def is_instructor(self) -> bool:
@@ -43,8 +50,8 @@ class CurrentLaunch:
 
 
 def _token_from_request() -> str | None:
-    """lt from the query string, then a posted form, then the session cookie."""
-    token = request.args.get("lt")
+    """lt from the X-Launch-Token header (scripts), the query string, a posted form, then the cookie."""
+    token = request.headers.get("X-Launch-Token") or request.args.get("lt")
     if not token and request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
         token = request.form.get("lt")
@@ -55,11 +62,11 @@ def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
     from elearn.framing import origin_of, platform_origins
     from elearn.launch.models import Context, LaunchSession, User
-    from elearn.launch.operations import read_token
+    from elearn.launch.operations import make_token, read_token_facts
     from lti.models import Platform
 
-    ids = read_token(token) if token else None
-    if ids is None:
+    facts = read_token_facts(token) if token else None
+    if facts is None:
         return None
     row = db.session.execute(
         select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
@@ -67,15 +74,22 @@ def load_launch(token: str | None) -> CurrentLaunch | None:
         .join(User, User.id == LaunchSession.user_id)
         .join(Platform, Platform.id == LaunchSession.platform_id)
         .outerjoin(Context, Context.id == LaunchSession.context_pk)
-        .where(LaunchSession.id == ids[0])).first()
+        .where(LaunchSession.id == facts.session_id)).first()
     if row is None:
         return None
     launch_session, user_name, context_title, issuer, auth_login_url, family = row
     frame_origins = (platform_origins(issuer, auth_login_url, family) | {origin_of(launch_session.return_url)}) - {None}
-    if not hmac.compare_digest(launch_session.secret, ids[1]) or as_utc(launch_session.expires_at) < utcnow():
+    now = utcnow()
+    if not hmac.compare_digest(launch_session.secret, facts.secret) or as_utc(launch_session.expires_at) < now:
         return None
+    config = current_app.config
+    age = now - facts.issued_at
+    # Sliding renewal: an idle hour ends the session, an active one keeps going until expires_at.
+    carried = (make_token(launch_session, renewed=True)
+               if age > timedelta(seconds=config["LAUNCH_TOKEN_MAX_AGE"] / 2) else token)
     return CurrentLaunch(
-        token=token, user_id=launch_session.user_id, user_name=user_name, platform_id=launch_session.platform_id,
+        token=carried, presented_token=token,
+        fresh=not facts.renewed and age <= timedelta(seconds=config["FRESH_LAUNCH_MAX_AGE"]), user_id=launch_session.user_id, user_name=user_name, platform_id=launch_session.platform_id,
         context_pk=launch_session.context_pk, context_title=context_title,
         resource_link_pk=launch_session.resource_link_pk, module_id=launch_session.module_id,
         roles=frozenset(r for r in launch_session.roles.split(",") if r), locale=launch_session.locale,
@@ -90,6 +104,8 @@ def current_launch() -> CurrentLaunch | None:
     if cached is _MISSING:
         cached = load_launch(_token_from_request())
         g._current_launch = cached
+        if cached is not None and cached.token != cached.presented_token and session.get("lt") == cached.presented_token:
+            session["lt"] = cached.token  # the cookie fallback slides too
     return cached
 
 
@@ -140,9 +156,44 @@ def _apply_launch_locale() -> None:
         row = db.session.get(LaunchSession, read_ids(launch.token)[0])
         row.locale = chosen
         db.session.commit()
-        g._current_launch = launch = load_launch(launch.token)
+        g._current_launch = launch = load_launch(launch.presented_token)
     if launch.locale:
         g.locale = launch.locale
+
+
+def fresh_launch_required(as_json: bool = False):
+    """Decorator for personal-data views (under launch_required): a valid launch is not enough, it
+    must be fresh from the LMS — a copied link or a renewed token does not unlock someone's data."""
+
+    def decorate(view):
+        """Wrap one view."""
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            """Refuse (403 page, or JSON for a download) unless the launch is fresh, or run the view."""
+            from elearn.launch.errors import EXPLANATIONS, error_response
+            from lti.errors import LtiError
+
+            launch = current_launch()
+            if launch is not None and launch.fresh:
+                return view(*args, **kwargs)
+            if as_json:
+                explanation = EXPLANATIONS["fresh_launch_required"]
+                return ({"error": "fresh_launch_required", "title": str(explanation.title),
+                         "message": str(explanation.advice)}, 403, {"Cache-Control": "no-store"})
+            return error_response(LtiError("fresh_launch_required", "personal data needs a fresh launch",
+                                           status=403))
+
+        return wrapper
+
+    return decorate
+
+
+def _renewed_token_header(response):
+    """Tell scripts the renewed token (`X-Launch-Token`), so fetch calls can carry it on."""
+    launch = g.get("_current_launch")
+    if launch is not None and launch.token != launch.presented_token:
+        response.headers["X-Launch-Token"] = launch.token
+    return response
 
 
 def read_ids(token: str) -> tuple[int, str]:
@@ -154,11 +205,13 @@ def read_ids(token: str) -> tuple[int, str]:
 
 def _add_launch_token(endpoint: str, values: dict) -> None:
     """Carry lt in every url_for of elearn pages (not static files, not LTI protocol endpoints)."""
-    if "lt" in values or endpoint == "static" or endpoint.startswith("launch.") or endpoint.endswith(".static"):
+    if endpoint == "static" or endpoint.startswith("launch.") or endpoint.endswith(".static"):
         return
+    if "lt" in values and values["lt"] is None:
+        return  # explicitly left out (a form that carries it as a field)
     launch = current_launch()
-    if launch is not None:
-        values["lt"] = launch.token
+    if launch is not None and values.get("lt") in (None, launch.presented_token):
+        values["lt"] = launch.token  # links passing request.args on get the renewed token too
 
 
 def init_app(app) -> None:
@@ -171,3 +224,4 @@ def init_app(app) -> None:
 
     app.url_defaults(_add_launch_token)
     app.before_request(_apply_launch_locale)
+    app.after_request(_renewed_token_header)

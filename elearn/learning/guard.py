@@ -16,7 +16,7 @@ def form_is_genuine() -> bool:
     session cookie does not count: a cross-site form would carry that cookie too."""
     launch = current_launch()
     posted_lt = request.form.get("lt", "")
-    if launch is not None and posted_lt and hmac.compare_digest(posted_lt, launch.token):
+    if launch is not None and posted_lt and hmac.compare_digest(posted_lt, launch.presented_token):
         return True
     try:
         validate_csrf(request.form.get("csrf_token", ""))

@@ -161,16 +161,18 @@ def dynreg_seeds() -> dict[str, bytes]:
     from demolms.claims import ALL_SCOPES
     from lti import claims as C
 
-    def config(issuer, base, product, **extra):
+    def config(issuer, base, product, registration_base=None, **extra):
         return {"issuer": issuer, "authorization_endpoint": base + "/auth", "token_endpoint": base + "/token",
-                "jwks_uri": base + "/jwks", "registration_endpoint": base + "/register",
+                "jwks_uri": base + "/jwks", "registration_endpoint": (registration_base or base) + "/register",
                 "scopes_supported": ["openid"] + ALL_SCOPES, "response_types_supported": ["id_token"],
                 "claims_supported": ["iss", "sub", "name", "email"],
                 C.PLATFORM_CONFIGURATION: {"product_family_code": product, "version": "4.3",
                                            "messages_supported": [{"type": C.RESOURCE_LINK_REQUEST}]}, **extra}
 
     moodle = config("https://moodle.example.edu", "https://moodle.example.edu/mod/lti", "moodle")
-    canvas = config("https://canvas.instructure.com", "https://school.instructure.com/api/lti", "canvas")
+    # Canvas Cloud: configuration and registration on the issuer's host, the OIDC endpoints on sso.canvaslms.com.
+    canvas = config("https://canvas.instructure.com", "https://sso.canvaslms.com/api/lti", "canvas",
+                    registration_base="https://canvas.instructure.com/api/lti")
     brightspace = config("https://d2l.example.edu", "https://d2l.example.edu/d2l/lti", "desire2learn",
                          authorization_server="https://auth.brightspace.com/core/connect/token")
     answer = {"client_id": "client-42", "registration_client_uri": "https://moodle.example.edu/reg/42",
@@ -181,13 +183,13 @@ def dynreg_seeds() -> dict[str, bytes]:
 
     return {
         "moodle": seed("https://moodle.example.edu/mod/lti/openid-configuration.php", moodle, answer),
-        "canvas": seed("https://school.instructure.com/api/lti/security/openid-configuration", canvas,
+        "canvas": seed("https://canvas.instructure.com/api/lti/security/openid-configuration", canvas,
                        {"client_id": 10000000000042}),
         "brightspace": seed("https://d2l.example.edu/.well-known/openid-configuration", brightspace,
                             {"client_id": "b-1", C.TOOL_CONFIGURATION: {"deployment_id": 99}}, 1),
         "refused-oauth": seed("https://moodle.example.edu/x", moodle,
                               {"error": "invalid_client_metadata", "error_description": "bad scope"}, 3),
-        "refused-canvas": seed("https://school.instructure.com/y", canvas, {"errors": [{"message": "no"}, "x"]}, 5),
+        "refused-canvas": seed("https://canvas.instructure.com/y", canvas, {"errors": [{"message": "no"}, "x"]}, 5),
         "loopback": seed("http://127.0.0.1:5000/.well-known/openid-configuration",
                          config("http://127.0.0.1:5000", "http://127.0.0.1:5000", "demolms"), answer),
     }
