@@ -168,3 +168,74 @@ def test_a_value_json_cannot_hold_is_refused_before_the_database(app, courses_di
         assert [(p.line, p.rule) for p in refused.value.result.problems.errors] == [(112, "yaml.value"),
                                                                                       (112, "schema.type")]
         assert snapshot() == {"modules": {}, "versions": {}, "courses": {}, "documents": {}}
+
+
+def _words(path: Path) -> int:
+    """Words of a whole lesson file, as the study load counts them."""
+    return len(path.read_text(encoding="utf-8").split())
+
+
+def test_activities_and_study_load_are_loaded_in_the_agreed_shape(app, courses_dir):
+    with app.app_context():
+        load_directory(courses_dir)
+        content = db.session.get(Module, "alpha-value").current_version.content
+        activities = content["activities"]
+        assert set(activities) == {"cases", "reflection", "further_reading"}
+        case = activities["cases"][0]
+        assert set(case) == {"id", "objective", "minutes", "title", "situation", "task", "model_answer", "sources"}
+        assert (case["id"], case["objective"], case["minutes"]) == ("hip-fracture-cycle", "apply-idea", 20)
+        assert case["title"] == {"nl": "Heupfractuur in de keten", "en": "Hip fracture along the chain"}
+        # Markdown rendered as in the lessons: emphasis, lists, catalog placeholders, no raw text.
+        assert "<strong>240</strong>" in case["situation"]["nl"]
+        assert 'href="source:porter-2010"' in case["situation"]["en"]
+        assert 'href="lesson:first-lesson"' in case["situation"]["en"]
+        assert "<ol>" in case["task"]["nl"] and "<li>Which outcomes matter" in case["task"]["en"]
+        assert 'href="module:beta-teams"' in case["model_answer"]["nl"]
+        assert case["sources"] == [{"doc": "002", "section": "Advies 2"},
+                                   {"doc": "porter-lee-2013", "section": "Organize into IPUs"}]
+        assert [c["id"] for c in activities["cases"]] == ["hip-fracture-cycle", "outcome-choice"]
+        reflection = activities["reflection"]
+        assert set(reflection) == {"id", "minutes", "prompt"} and reflection["minutes"] == 15
+        assert "<em>nog niet</em>" in reflection["prompt"]["nl"]
+        assert activities["further_reading"] == [
+            {"source": "porter-2010", "required": True, "minutes": 20, "url": "https://doi.org/10.1056/NEJMp1011024",
+             "reference": "Porter ME. What is value in health care? New England Journal of Medicine. "
+                          "2010;363(26):2477-2481.",
+             "why": {"nl": "De definitie van waarde, kort en helder.", "en": "The definition of value, short and clear."}},
+            {"source": "porter-lee-2013", "required": False, "minutes": None, "url": None,
+             "reference": "Porter ME, Lee TH. The strategy that will fix health care. Harvard Business Review. "
+                          "2013;91(10):50-70.",
+             "why": {"nl": "De zes onderdelen van de value agenda.", "en": "The six components of the value agenda."}}]
+        folder = courses_dir / "modules" / "alpha-value"
+        reading = -(-max(_words(folder / "nl.md"), _words(folder / "en.md")) // 150)
+        assert content["study_load"] == {"reading": reading, "post_test": 12, "cases": 35, "reflection": 15,
+                                         "further_reading": 20, "derived": reading + 12 + 35 + 15 + 20, "claimed": 60}
+        other = db.session.get(Module, "beta-teams").current_version.content
+        assert other["activities"] is None
+        assert other["study_load"]["claimed"] == 45 and other["study_load"]["cases"] == 0
+
+
+def test_an_edited_activity_or_reference_makes_a_new_version(app, courses_dir):
+    activities = courses_dir / "modules" / "alpha-value" / "activities.yaml"
+    sources = courses_dir / "sources.yaml"
+    with app.app_context():
+        load_directory(courses_dir)
+        activities.write_text(activities.read_text().replace("minutes: 20\n    title", "minutes: 25\n    title"))
+        assert load_directory(courses_dir).updated == ["module alpha-value (version 2)"]
+        sources.write_text(sources.read_text().replace("What is value in health care?", "What is value?"))
+        changes = load_directory(courses_dir)
+        assert "module alpha-value (version 3)" in changes.updated and "sources" in changes.updated
+        content = db.session.get(Module, "alpha-value").current_version.content
+        assert content["activities"]["cases"][0]["minutes"] == 25
+        assert content["activities"]["further_reading"][0]["reference"].startswith("Porter ME. What is value? New")
+
+
+def test_pages_show_a_literature_source_by_its_reference_and_link(app, client, courses_dir):
+    with app.app_context():
+        load_directory(courses_dir)
+    html = client.get("/modules/alpha-value?lang=en").get_data(as_text=True)
+    # the references section links to the source list, whose entry is the full citation with its doi link
+    assert 'href="#src-porter-2010" title="Porter ME. What is value in health care?' in html
+    assert ('<li id="src-porter-2010">Porter ME. What is value in health care? New England Journal of Medicine. '
+            '2010;363(26):2477-2481. <a href="https://doi.org/10.1056/NEJMp1011024"') in html
+    assert '<li id="src-002"><strong>002</strong> — Advice on education and training' in html

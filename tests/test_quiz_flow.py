@@ -111,3 +111,23 @@ def test_course_copy_reuses_the_copied_column_instead_of_making_a_second(loaded,
     url = platform.lineitems_url("course-copy") + "/" + str(item_id)
     assert [s.lineitem_url for s in platform.scores if s.context_id == "course-copy"] == [url]
     assert sum(1 for i in platform.lineitems if i["id"].startswith(platform.lineitems_url("course-copy"))) == 1
+
+
+def test_the_result_names_a_literature_source_by_its_reference(app, tool, platform, browser, tmp_path):
+    import shutil
+
+    from elearn.catalog.loader import load_directory
+    from quiz_support import VALID
+
+    courses = tmp_path / "courses"
+    shutil.copytree(VALID, courses)
+    quiz = courses / "modules" / MODULE / "quiz.yaml"
+    quiz.write_text(quiz.read_text().replace('{doc: "002", section: "Advies 2"}',   # every item
+                                             '{doc: porter-lee-2013, section: "Organize into IPUs"}'))
+    with app.app_context():
+        load_directory(courses)
+    _resp, lt = launch_learner(platform, browser, locale="en", resource_link_id="rl-literature-1")
+    result, _attempt = take(browser, tool, lt)
+    assert ("Source: Porter ME, Lee TH. The strategy that will fix health care. Harvard Business Review. "
+            "2013;91(10):50-70., Organize into IPUs") in result.text
+    assert "porter-lee-2013 —" not in result.text

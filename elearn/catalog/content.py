@@ -4,13 +4,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+from elearn.catalog import study_load
 from elearn.catalog.render import RENDER_VERSION, cited_sources, plain_title, render_markdown
 from elearn.catalog.schema import LANGS
 from elearn.catalog.validate import ContentSet, ModuleSource
 from elearn.catalog.yamlsrc import LDict, LList
 
 # Fields whose values are ids: kept exactly as written (`true` stays "true", `002` stays "002").
-ID_KEYS = {"id", "doc", "objective", "topic", "pillar", "primary_phase", "phase", "type"}
+ID_KEYS = {"id", "doc", "objective", "topic", "pillar", "primary_phase", "phase", "type", "source"}
 ID_LIST_KEYS = {"correct", "modules", "domains", "phases", "modes"}
 
 
@@ -34,13 +35,18 @@ def digest(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def module_hash(module: ModuleSource) -> str:
-    """The version key: the module's files plus the renderer version."""
-    return hashlib.sha256(f"{module.digest}:{RENDER_VERSION}".encode()).hexdigest()
+def module_hash(module: ModuleSource, sources: dict | None = None) -> str:
+    """The version key: the module's files, the renderer version and the references of its further
+    reading (copied from sources.yaml into the version, so an edited reference is a new version)."""
+    readings = further_reading(plain(module.activities), sources or {}) if module.activities is not None else []
+    cited = digest([(item["source"], item["reference"], item["url"]) for item in readings])
+    return hashlib.sha256(f"{module.digest}:{RENDER_VERSION}:{cited}".encode()).hexdigest()
 
 
-def module_content(module: ModuleSource) -> dict:
-    """module.yaml fields plus lessons, key points and references rendered per language."""
+def module_content(module: ModuleSource, sources: dict | None = None) -> dict:
+    """module.yaml fields plus lessons, key points and references rendered per language, the
+    activities (None without activities.yaml) and the derived study load; `sources` is
+    sources_document(), for the references of further reading."""
     content = plain(module.meta)
     content.setdefault("domains", [])
     content["lessons"], content["key_points"], content["references"], content["sources_cited"] = {}, {}, {}, []
@@ -58,7 +64,42 @@ def module_content(module: ModuleSource) -> dict:
                 if source_id not in content["sources_cited"]:
                     content["sources_cited"].append(source_id)
         content["lessons"][lang] = lessons
+    content["activities"] = activities_content(module, sources or {})
+    content["study_load"] = study_load.derive(module)
     return content
+
+
+def activities_content(module: ModuleSource, sources: dict) -> dict | None:
+    """activities.yaml as pages use it: Markdown rendered per language like the lessons."""
+    if module.activities is None:
+        return None
+    data = plain(module.activities)
+    lesson_ids = {lang: {s.id for s in doc.sections if s.id} for lang, doc in module.texts.items()}
+
+    def html(texts: dict) -> dict:
+        """{nl, en} Markdown → {nl, en} HTML, `#lesson-id` links resolved as in that language's lessons."""
+        return {lang: render_markdown(texts[lang], lesson_ids.get(lang, set())) for lang in LANGS}
+
+    cases = [{"id": case["id"], "objective": case["objective"], "minutes": case["minutes"],
+              "title": {lang: case["title"][lang].strip() for lang in LANGS},
+              "situation": html(case["situation"]), "task": html(case["task"]), "model_answer": html(case["model_answer"]),
+              "sources": [{"doc": s["doc"], "section": s["section"]} for s in case["sources"]]}
+             for case in data.get("cases") or []]
+    reflection = data.get("reflection")
+    if reflection is not None:
+        reflection = {"id": reflection["id"], "minutes": reflection["minutes"], "prompt": html(reflection["prompt"])}
+    return {"cases": cases, "reflection": reflection, "further_reading": further_reading(data, sources)}
+
+
+def further_reading(data: dict, sources: dict) -> list[dict]:
+    """further_reading of a plain activities.yaml, each with its reference (and url) from sources.yaml."""
+    further = []
+    for item in data.get("further_reading") or []:
+        source = sources.get(item["source"]) or {}
+        further.append({"source": item["source"], "reference": source.get("reference", ""),
+                        "url": source.get("url"), "why": {lang: item["why"][lang].strip() for lang in LANGS},
+                        "required": item.get("required", False), "minutes": item.get("minutes")})
+    return further
 
 
 def sources_document(content: ContentSet) -> dict:

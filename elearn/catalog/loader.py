@@ -65,7 +65,7 @@ def load_content(content: ContentSet) -> Changes:
     """Apply validated content to the session (the caller commits)."""
     changes = Changes()
     now = utcnow()
-    _load_modules(content, changes, now)
+    _load_modules(content, build.sources_document(content), changes, now)
     _load_courses(content, changes, now)
     _load_document("sources", build.sources_document(content), changes, now)
     _load_document("self-assessment", build.plain(content.self_assessment), changes, now)
@@ -73,11 +73,11 @@ def load_content(content: ContentSet) -> Changes:
     return changes
 
 
-def _load_modules(content: ContentSet, changes: Changes, now) -> None:
+def _load_modules(content: ContentSet, sources: dict, changes: Changes, now) -> None:
     """A new version for each module whose files changed; retire modules whose folder is gone."""
     existing = {m.id: m for m in db.session.scalars(select(Module))}
     for module_id, source in sorted(content.modules.items()):
-        content_hash = build.module_hash(source)
+        content_hash = build.module_hash(source, sources)
         module = existing.get(module_id)
         label = f"module {module_id}"
         version = _version_for(module_id, content_hash) if module is not None else None
@@ -88,7 +88,7 @@ def _load_modules(content: ContentSet, changes: Changes, now) -> None:
             else:
                 changes.unchanged.append(label)
             continue
-        data = build.module_content(source)
+        data = build.module_content(source, sources)
         if module is None:
             module = Module(id=module_id, created_at=now)
             db.session.add(module)

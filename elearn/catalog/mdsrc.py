@@ -101,6 +101,21 @@ def parse(text: str) -> TextDoc:
     return doc
 
 
+def links_of(text: str) -> list[Link]:
+    """The links of a Markdown text without front matter (a case or reflection in activities.yaml),
+    line 1 being the text's first line; fenced code is skipped as in lessons."""
+    found: list[Link] = []
+    fence: str | None = None
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        fence_match = FENCE_RE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)[0]
+            fence = marker if fence is None else (None if marker == fence else fence)
+        elif fence is None:
+            found.extend(_links(line, number))
+    return found
+
+
 def _front_matter(lines: list[str], doc: TextDoc) -> int:
     """Read `---` … `---`; returns the index of the first body line."""
     if not lines or lines[0].strip() != "---":

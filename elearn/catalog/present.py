@@ -69,13 +69,13 @@ class ModuleView:
         return self.html(self.content.get(key, {}).get(self.lang, ""))
 
     def cited(self, html: str | None = None) -> list[dict]:
-        """Source documents cited (in `html`, or anywhere in the module) with their titles."""
+        """Sources cited (in `html`, or anywhere in the module): a seed document with its title and
+        publisher, a literature entry with its reference and url."""
         from elearn.catalog.render import cited_sources
 
         ids = cited_sources(html) if html is not None else self.content.get("sources_cited", [])
         known = sources()
-        return [{"id": i, "title": pick((known.get(i) or {}).get("title"), self.lang) or i,
-                 "publisher": (known.get(i) or {}).get("publisher", "")} for i in ids]
+        return [source_entry(i, known, self.lang) for i in ids]
 
     @property
     def item_count(self) -> int:
@@ -94,6 +94,15 @@ def module_url(module_id: str, lesson_id: str | None = None) -> str:
     if lesson_id:
         return url_for("learning.lesson_page", module_id=module_id, lesson_id=lesson_id)
     return url_for("learning.module_page", module_id=module_id)
+
+
+def source_entry(source_id: str, known: dict, lang: str) -> dict:
+    """{id, title, publisher, reference, url} of one source id for a page (reference and url are
+    set for `kind: literature`, title and publisher for seed documents)."""
+    source = known.get(source_id) or {}
+    return {"id": source_id, "title": pick(source.get("title"), lang) or source.get("reference") or source_id,
+            "publisher": source.get("publisher", ""), "reference": source.get("reference", ""),
+            "url": source.get("url") if source.get("kind") == "literature" else None}
 
 
 def sources() -> dict:

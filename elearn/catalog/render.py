@@ -9,8 +9,9 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
-# Bump when the stored HTML would come out differently: every module then gets a new version.
-RENDER_VERSION = "1"
+# Bump when the stored HTML or the shape of the stored content would come out differently: every
+# module then gets a new version. 2: activities and study_load (issue #12).
+RENDER_VERSION = "2"
 EXTENSIONS = ["attr_list", "tables", "toc", "sane_lists", "fenced_code", "def_list", "abbr"]
 PLACEHOLDER_RE = re.compile(r'href="(source|module|lesson):([^"#]*)(?:#([^"]*))?"')
 
@@ -68,7 +69,7 @@ def resolve_links(html: str, *, sources: dict, lang: str, module_url, lesson_url
         kind, target, fragment = match.group(1), match.group(2), match.group(3)
         if kind == "source":
             source = sources.get(target) or {}
-            title = (source.get("title") or {}).get(lang) or target
+            title = (source.get("title") or {}).get(lang) or source.get("reference") or target
             if fragment:
                 title = f"{title} — {fragment.replace('-', ' ')}"
             return f'href="#src-{escape(target)}" title="{escape(title)}"'

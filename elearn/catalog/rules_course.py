@@ -1,29 +1,55 @@
 """Rules for sources.yaml, <course>/course.yaml and self-assessment.yaml."""
 from __future__ import annotations
 
+import re
+
 from elearn.catalog.problems import FileReporter
 from elearn.catalog.schema import DOMAIN_QUESTION_COUNTS, ID_MAX, PHASES, Fields, is_list, is_mapping
 
+YEAR_RE = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")   # a publication year, 1500–2099
 
-def check_sources(report: FileReporter, data) -> set[str]:
-    """A list of {id, file, title {nl,en}, publisher}; returns the ids."""
-    ids: set[str] = set()
+
+def check_sources(report: FileReporter, data) -> dict[str, str]:
+    """A list of seed documents {id, file, title {nl,en}, publisher} and literature
+    {id, kind: literature, reference, url}; returns {id: kind} ("seed" or "literature")."""
+    kinds: dict[str, str] = {}
     if not is_list(data):
         report.error(1, "sources.yaml must be a list of documents", "schema.type")
-        return ids
+        return kinds
     for index, entry in enumerate(data):
         if not is_mapping(entry):
             report.error(data.line_of(index), f"source {index + 1} must be a mapping", "schema.type")
             continue
         fields = Fields(report, entry, f"source {index + 1}: ")
-        fields.keys(("id", "title"), ("file", "publisher", "url", "year"))
+        kind = entry.raw_of("kind") if "kind" in entry else "seed"
+        if kind == "literature":
+            _literature(fields)
+        elif "kind" in entry:
+            fields.error("kind", f"kind '{kind}' must be 'literature' (seed documents have no kind)", "source.kind")
+            continue
+        else:
+            fields.keys(("id", "title"), ("file", "publisher", "url", "year"))
+            fields.bilingual("title")
         source_id = fields.ident("id", "source id")
         if source_id:
-            if source_id in ids:
+            if source_id in kinds:
                 fields.error("id", f"source id '{source_id}' is used twice", "id.unique")
-            ids.add(source_id)
-        fields.bilingual("title")
-    return ids
+            kinds[source_id] = kind
+    return kinds
+
+
+def _literature(fields: Fields) -> None:
+    """kind: literature — a full citation with its year, and an optional https link."""
+    fields.keys(("id", "kind", "reference"), ("url",))
+    reference = fields.text("reference")
+    if reference is not None and not YEAR_RE.search(reference):
+        # A warning until the lead switches the catalog to enforcing (issue #12 stage 2).
+        fields.report.warning(fields.data.line_of("reference"),
+                              f"{fields.prefix}reference has no 4-digit year; a full citation names it",
+                              "source.reference")
+    url = fields.text("url")
+    if url is not None and not (url.startswith("https://") and len(url) > len("https://")):
+        fields.error("url", f"url '{url}' must be an https:// address", "source.url")
 
 
 def check_course(report: FileReporter, data, folder: str, module_ids: set[str]) -> dict | None:

@@ -75,26 +75,31 @@ def check_parallel(report: FileReporter, nl_lessons: list[str], en_lessons: list
             return
 
 
-def check_links(report: FileReporter, doc: TextDoc, sources: set[str], module_lessons: dict[str, list[str]]) -> None:
+def check_links(report: FileReporter, doc: TextDoc, sources, module_lessons: dict[str, list[str]]) -> None:
     """Every link is source:ID, module:ID, #anchor in this file, or http(s)/mailto."""
     anchors = doc.anchor_ids()
     for link in doc.links:
-        target = link.target
-        scheme, _, rest = target.partition(":") if ":" in target else ("", "", target)
-        if target.startswith("#"):
-            if target[1:] not in anchors:
-                report.error(link.line, f"link '{target}': no heading with id '{target[1:]}' in this file", "link.anchor")
-        elif scheme == "source":
-            doc_id = rest.split("#", 1)[0]
-            if doc_id not in sources:
-                report.error(link.line, f"link '{target}': '{doc_id}' is not a document of sources.yaml", "link.source")
-        elif scheme == "module":
-            module_id, _, fragment = rest.partition("#")
-            if module_id not in module_lessons:
-                report.error(link.line, f"link '{target}': there is no module '{module_id}'", "link.module")
-            elif fragment and fragment not in module_lessons[module_id]:
-                report.error(link.line, f"link '{target}': module '{module_id}' has no lesson '{fragment}'", "link.anchor")
-        elif scheme in ("http", "https", "mailto") and rest:
-            continue
-        else:
-            report.error(link.line, f"link '{target}': use source:ID, module:ID, #lesson-id or https://", "link.scheme")
+        check_link(report, link.target, link.line, anchors, sources, module_lessons)
+
+
+def check_link(report: FileReporter, target: str, line: int, anchors: set[str], sources,
+               module_lessons: dict[str, list[str]], anchor_place: str = "in this file") -> None:
+    """One link target: source:ID, module:ID, #anchor (one of `anchors`), or http(s)/mailto."""
+    scheme, _, rest = target.partition(":") if ":" in target else ("", "", target)
+    if target.startswith("#"):
+        if target[1:] not in anchors:
+            report.error(line, f"link '{target}': no heading with id '{target[1:]}' {anchor_place}", "link.anchor")
+    elif scheme == "source":
+        doc_id = rest.split("#", 1)[0]
+        if doc_id not in sources:
+            report.error(line, f"link '{target}': '{doc_id}' is not a document of sources.yaml", "link.source")
+    elif scheme == "module":
+        module_id, _, fragment = rest.partition("#")
+        if module_id not in module_lessons:
+            report.error(line, f"link '{target}': there is no module '{module_id}'", "link.module")
+        elif fragment and fragment not in module_lessons[module_id]:
+            report.error(line, f"link '{target}': module '{module_id}' has no lesson '{fragment}'", "link.anchor")
+    elif scheme in ("http", "https", "mailto") and rest:
+        return
+    else:
+        report.error(line, f"link '{target}': use source:ID, module:ID, #lesson-id or https://", "link.scheme")

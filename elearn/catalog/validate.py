@@ -7,13 +7,14 @@ from pathlib import Path
 
 from elearn.catalog import mdsrc, yamlsrc
 from elearn.catalog.problems import FileReporter, Problems
+from elearn.catalog.rules_activities import ModuleContext, check_activities
 from elearn.catalog.rules_course import check_course, check_self_assessment, check_sources
 from elearn.catalog.rules_module import check_module
 from elearn.catalog.rules_quiz import check_quiz
 from elearn.catalog.rules_text import check_links, check_parallel, check_text
 from elearn.catalog.schema import ID_RE, LANGS
 
-MODULE_FILES = ("module.yaml", "nl.md", "en.md", "quiz.yaml")
+MODULE_FILES = ("module.yaml", "nl.md", "en.md", "quiz.yaml", "activities.yaml")
 
 
 @dataclass
@@ -24,8 +25,10 @@ class ModuleSource:
     folder: Path
     meta: object = None                               # located module.yaml
     quiz: object = None                               # located quiz.yaml
+    activities: object = None                         # located activities.yaml (None: no file)
     texts: dict[str, mdsrc.TextDoc] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
+    words: dict[str, int] = field(default_factory=dict)  # words of nl.md / en.md (whole file)
     digest: str = ""                                  # sha256 of the module's files
 
 
@@ -35,6 +38,7 @@ class ContentSet:
 
     root: Path
     sources: object = None
+    source_kinds: dict[str, str] = field(default_factory=dict)   # id → "seed" | "literature"
     modules: dict[str, ModuleSource] = field(default_factory=dict)
     courses: dict[str, object] = field(default_factory=dict)
     self_assessment: object = None
@@ -81,7 +85,8 @@ def check_directory(root: Path | str) -> CheckResult:
         problems.add(root, 1, f"courses directory '{root}' does not exist", "file.missing")
         return CheckResult(problems, content)
     content.sources = _read_yaml(problems, root / "sources.yaml")
-    sources = check_sources(FileReporter(problems, root / "sources.yaml"), content.sources) if content.sources is not None else set()
+    sources = check_sources(FileReporter(problems, root / "sources.yaml"), content.sources) if content.sources is not None else {}
+    content.source_kinds = sources
     module_dirs = sorted(p for p in (root / "modules").iterdir() if p.is_dir()) if (root / "modules").is_dir() else []
     if not module_dirs:
         problems.add(root / "modules", 1, "no module folders in modules/", "file.missing")
@@ -143,15 +148,18 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
             problems.add(path, 1, f"missing file {lang}.md (both languages are required)", "file.missing")
             continue
         try:
-            doc = mdsrc.parse(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             problems.add(path, 1, f"not UTF-8 text: {exc}", "file.encoding")
             continue
-        module.texts[lang] = doc
+        doc = mdsrc.parse(text)
+        module.texts[lang], module.words[lang] = doc, len(text.split())
         module.lessons[lang] = check_text(FileReporter(problems, path), doc, lang)
     if "nl" in module.lessons and "en" in module.lessons:
         check_parallel(FileReporter(problems, folder / "en.md"), module.lessons["nl"], module.lessons["en"], module.texts["en"])
     module.quiz = _read_yaml(problems, folder / "quiz.yaml")
+    if (folder / "activities.yaml").exists():   # optional until the catalog enforces it (#12)
+        module.activities = _read_yaml(problems, folder / "activities.yaml")
     return module
 
 
@@ -163,6 +171,10 @@ def _check_module_content(problems, module, objectives, sources, module_lessons,
         check_quiz(FileReporter(problems, module.folder / "quiz.yaml"), module.quiz, objectives, sources)
         items = module.quiz.get("items") if hasattr(module.quiz, "get") else None
         content.quiz_items += len(items) if isinstance(items, list) else 0
+    if module.activities is not None:
+        anchors = set(module.lessons.get("nl", [])) | {"key-points", "references"}
+        context = ModuleContext(objectives, anchors, sources, module_lessons)
+        check_activities(FileReporter(problems, module.folder / "activities.yaml"), module.activities, context)
 
 
 def _check_topics(problems: Problems, content: ContentSet) -> None:

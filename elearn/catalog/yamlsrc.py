@@ -16,6 +16,7 @@ class LDict(dict):
     key_lines: dict
     value_lines: dict
     raw: dict
+    styles: dict
 
     def line_of(self, key) -> int:
         """Line of the value of `key` (or of the mapping itself when the key is absent)."""
@@ -24,6 +25,13 @@ class LDict(dict):
     def raw_of(self, key) -> str | None:
         """The scalar exactly as written (`id: true` → 'true', `doc: 002` → '002')."""
         return self.raw.get(key)
+
+    def text_line(self, key, line_in_text: int) -> int:
+        """File line of line `line_in_text` (1-based) of a text value: exact for a `|` block, whose
+        lines are the file's; the value's first line for any other (folded) style."""
+        if self.styles.get(key) == "|":
+            return self.line_of(key) + line_in_text
+        return self.line_of(key)
 
 
 class LList(list):
@@ -100,7 +108,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, problems: list[YamlProble
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<` merge keys
         result = LDict()
-        result.line, result.key_lines, result.value_lines, result.raw = lines.at(node), {}, {}, {}
+        result.line, result.key_lines, result.value_lines, result.raw, result.styles = lines.at(node), {}, {}, {}, {}
         for key_node, value_node in node.value:
             key = _scalar(key_node, loader, problems, lines) if isinstance(key_node, yaml.ScalarNode) \
                 else loader.construct_object(key_node, deep=True)
@@ -120,6 +128,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, problems: list[YamlProble
             result.key_lines[key] = lines.at(key_node)
             result.value_lines[key] = lines.at(value_node)
             result.raw[key] = _raw(value_node)
+            result.styles[key] = value_node.style if isinstance(value_node, yaml.ScalarNode) else None
         return result
     if isinstance(node, yaml.SequenceNode):
         result = LList()

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from elearn.catalog.labels import pick
-from elearn.catalog.present import sources
+from elearn.catalog.present import source_entry, sources
 from elearn.quizzes.draw import Paper, render_paper
 from elearn.quizzes.fields import field_name, form_values
 from elearn.quizzes.types import to_form
@@ -78,13 +78,14 @@ def answered(question: Mapping[str, Any]) -> bool:
 
 
 def _source(item: Mapping[str, Any], lang: str) -> dict | None:
-    """The source document an item rests on, with its title."""
+    """The source an item rests on: a seed document's title, or a literature entry's reference and url."""
     ref = item.get("source") or {}
     doc = ref.get("doc")
     if not doc:
         return None
-    known = sources().get(doc) or {}
-    return {"doc": doc, "section": ref.get("section", ""), "title": pick(known.get("title"), lang) or doc}
+    entry = source_entry(doc, sources(), lang)
+    return {"doc": doc, "section": ref.get("section", ""), "title": entry["title"],
+            "reference": entry["reference"], "url": entry["url"]}
 
 
 def _item_feedback(item: Mapping[str, Any], correct: bool, lang: str) -> str:
