@@ -88,6 +88,9 @@ class Config:
     LMS_HTTP_TIMEOUT = float(os.environ.get("LMS_HTTP_TIMEOUT", "20"))
     GRADES_LEASE_SECONDS = float(os.environ.get("GRADES_LEASE_SECONDS", "120"))
     GRADES_POLL_SECONDS = float(os.environ.get("GRADES_POLL_SECONDS", "5"))
+    # The Ed25519 key that signs the accreditation ledger's checkpoints: a PEM, or the path of a PEM file,
+    # kept out of the database (see elearn.accreditation.checkpoints); unset: a key generated in instance/.
+    LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole

@@ -16,6 +16,7 @@ NOTICES = {
     "settings-saved": ("ok", _l("The post-test settings are saved. They apply to attempts started from now on.")),
     "extra-time-saved": ("ok", _l("Extra time saved.")),
     "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner of this course.")),
+    "answer-saved": ("ok", _l("Your answer is saved.")),
     "scores-queued": ("ok", _l("The stopped scores are queued to be sent again.")),
 }
 

@@ -1,7 +1,8 @@
 """AVG/GDPR: everything the tool holds about a person, and erasing it.
 
 Erasure removes names, e-mail, the LMS user id, the professional identity and the personal data
-behind accreditation records; attempts and scores stay, tied to an account that no longer names
+behind accreditation records, and the free-text answers to cases and reflections (which may tell
+about the person or their workplace); attempts, scores and lesson time stay, tied to an account that no longer names
 anyone, and the accreditation ledger stays verifiable (its entries never held personal data).
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ def export_person(user_id: int) -> dict:
                                              RecordSubject)
     from elearn.grades.models import GradeDelivery
     from elearn.launch.models import User
-    from elearn.learning.models import LessonProgress
+    from elearn.learning.models import ActivityResponse, LessonProgress, LessonTime
     from elearn.quizzes.models import Attempt
     from elearn.selfassessment.models import SelfAssessmentResult
 
@@ -42,6 +43,8 @@ def export_person(user_id: int) -> dict:
                     "family_name": user.family_name, "email": user.email, "language": user.locale,
                     "first_seen": user.created_at, "last_launch": user.last_launch_at},
         "lessons": _rows(LessonProgress, user_id=user_id),
+        "time_on_lessons": _rows(LessonTime, user_id=user_id),
+        "case_and_reflection_answers": _rows(ActivityResponse, user_id=user_id),
         "post_test_attempts": _rows(Attempt, user_id=user_id),
         "grades_sent_to_the_lms": _rows(GradeDelivery, user_id=user_id),
         "self_assessments": _rows(SelfAssessmentResult, user_id=user_id),
@@ -59,9 +62,10 @@ def erase_person(user_id: int, by: str = "the person themselves") -> None:
     from elearn.accreditation import ledger
     from elearn.accreditation.models import Attestation, EvaluationDone, ProfessionalIdentity
     from elearn.launch.models import LaunchSession, User
+    from elearn.learning.models import ActivityResponse
 
     ledger.erase_person(user_id, by)
-    for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession):
+    for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession, ActivityResponse):
         db.session.execute(delete(model).where(model.user_id == user_id))
     user = db.session.get(User, user_id)
     user.name = user.given_name = user.family_name = user.email = None

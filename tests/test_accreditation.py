@@ -17,6 +17,7 @@ from launch_support import browser, make_browser, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)
 from lti.models import Platform, utcnow
 from quiz_support import MODULE, launch_learner, loaded, take  # noqa: F401
+from activities_support import ACTIVITY_IDS, give_activities, with_activities  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 
@@ -309,3 +310,38 @@ def test_students_who_do_not_claim_are_never_asked(loaded, tool, platform, brows
     take(browser, tool, lt)
     with loaded.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(LedgerEntry)) == 0
+
+
+def _answer_activities(user: User, activity_ids) -> None:
+    from elearn.launch.models import ResourceLink
+    from elearn.learning.models import ActivityResponse
+
+    link = db.session.scalar(select(ResourceLink)) or ResourceLink(
+        platform_id=user.platform_id, link_id="rl-acc", deployment_id="d", module_id=MODULE)
+    db.session.add(link)
+    db.session.flush()
+    for activity_id in activity_ids:
+        db.session.add(ActivityResponse(user_id=user.id, resource_link_pk=link.id, module_id=MODULE,
+                                        activity_id=activity_id, kind="case", text="My own answer."))
+    db.session.commit()
+
+
+def test_activities_rule_needs_every_case_and_the_reflection(with_activities):
+    with with_activities.app_context():
+        activity, user = _activity({"lessons": True, "activities": True, "post_test": True}), _user()
+        _read_all_lessons(user)
+        _pass_post_test(user)
+        status = completion.status(activity, user.id)
+        assert not status.complete and [r.key for r in status.requirements if not r.met] == ["activities"]
+        _answer_activities(user, ACTIVITY_IDS[:-1])          # the cases, not yet the reflection
+        assert not completion.status(activity, user.id).complete
+        _answer_activities(user, ACTIVITY_IDS[-1:])
+        assert completion.status(activity, user.id).complete
+
+
+def test_activities_rule_on_a_module_without_activities_asks_nothing_more(loaded):
+    give_activities(loaded, activities=None)     # a module version from before activities.yaml
+    with loaded.app_context():
+        activity, user = _activity({"activities": True, "post_test": True}), _user()
+        _pass_post_test(user)
+        assert completion.status(activity, user.id).complete

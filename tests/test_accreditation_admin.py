@@ -87,3 +87,51 @@ def test_demo_seed_accredits_the_phase_c_modules_once(loaded, runner):
 
         phase_c = [m for c in live_courses() if c.phase == "C" for m in c.module_ids]
         assert sorted(a.module_ids[0] for a in activities) == sorted(phase_c) and phase_c
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def _cells(body: str, delimiter: str) -> list[str]:
+    """Every cell of a CSV body, as a spreadsheet would split it."""
+    import csv
+    import io
+
+    return [value for row in csv.reader(io.StringIO(body), delimiter=delimiter) for value in row]
+
+
+def test_register_exports_neutralise_spreadsheet_formulas(loaded, runner, live_server):
+    from elearn.accreditation import ledger
+    from elearn.launch.models import User
+    from lti.models import Platform
+
+    with loaded.app_context():
+        platform = Platform(issuer="https://lms.example", client_id="c", auth_login_url="https://lms.example/a",
+                            auth_token_url="https://lms.example/t", key_set_url="https://lms.example/k")
+        activity = Activity(title={"nl": "=1+1", "en": "Value"}, module_ids=[MODULE], register="gaia",
+                            accreditation_id="ACC-1", points=1.5, points_kind="uur", study_load_minutes=90,
+                            valid_from=date(2026, 1, 1), valid_until=date(2027, 12, 31), professions=["nurse"],
+                            rule={"post_test": True})
+        db.session.add_all([platform, activity])
+        db.session.flush()
+        user = User(platform_id=platform.id, sub="formula", name=FORMULA)
+        db.session.add(user)
+        db.session.commit()
+        ledger.record_once(activity.id, user.id, {"name": FORMULA, "profession": "-nurse", "identifiers": {
+            "big": "19012345601", "krf": "-2+3+cmd|' /C calc'!A0", "eacceme": "@SUM(1+1)"}},
+            {"points": 1.5, "completed_on": "2026-11-02", "points_kind": "uur", "accreditation_id": "ACC-1",
+             "activity_title": activity.title, "register": "gaia"})
+        activity_id = activity.id
+    browser, _home = _signed_in(runner, live_server)
+    for fmt, delimiter, expected in (("gaia", ";", {"19012345601", "'" + FORMULA, "02-11-2026", "1,5"}),
+                                     ("pe-online", ";", {"'-2+3+cmd|' /C calc'!A0", "'" + FORMULA}),
+                                     ("eacceme", ",", {"'@SUM(1+1)", "'" + FORMULA, "'-nurse", "1.5"}),
+                                     ("csv", ",", {"'" + FORMULA, "'-nurse", "'=1+1", "1.5"})):
+        export = browser.get(f"{live_server.url}/admin/activities/{activity_id}/export",
+                             params={"format": fmt, "from": "2026-11-01", "to": "2026-11-30"})
+        assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
+        cells = _cells(export.text, delimiter)
+        assert expected <= set(cells), (fmt, cells)
+        assert not [c for c in cells if c.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))], (fmt, cells)
+    cli = runner.invoke(args=["accreditation", "export", str(activity_id), "--format", "gaia", "--from", "2026-11-01"])
+    assert "'" + FORMULA in _cells(cli.output, ";")

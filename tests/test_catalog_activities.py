@@ -94,9 +94,9 @@ def test_each_fault_in_activities_names_file_line_and_rule(valid_copy, old, new,
     assert any(f"/{ACTIVITIES}:{line}: " in m for m in found), (line, found)
 
 
-def test_a_module_without_activities_yaml_still_passes(valid_copy):
+def test_a_module_without_activities_yaml_fails(valid_copy):
     (valid_copy / ACTIVITIES).unlink()
-    assert check_directory(valid_copy).ok, messages(valid_copy)
+    assert any(f"/{ACTIVITIES}:1: missing file activities.yaml [file.missing]" in m for m in messages(valid_copy))
 
 
 def test_activities_yaml_that_is_not_a_mapping_is_an_error_not_a_crash(valid_copy):
@@ -130,11 +130,11 @@ def test_a_literature_entry_without_reference_is_an_error(valid_copy):
     assert any(f"/sources.yaml:{line - 2}: source 4: missing 'reference' [schema.required]" in m for m in found), found
 
 
-def test_a_reference_without_a_year_is_reported(valid_copy):
+def test_a_reference_without_a_year_is_an_error(valid_copy):
     line = plant(valid_copy, "sources.yaml", "Harvard Business Review. 2013;91(10):50-70.",
                  "Harvard Business Review.")
-    found = messages(valid_copy, "warning")
-    assert any(f"/sources.yaml:{line}: warning: source 4: reference has no 4-digit year" in m
+    found = messages(valid_copy)
+    assert any(f"/sources.yaml:{line}: source 4: reference has no 4-digit year" in m
                and m.endswith("[source.reference]") for m in found), found
 
 

@@ -108,9 +108,10 @@ def _remove_gamma(courses_dir: Path) -> None:
     """Delete module gamma-data and every reference to it (so the content stays valid)."""
     shutil.rmtree(courses_dir / "modules" / "gamma-data")
     course = courses_dir / "course-c" / "course.yaml"
-    course.write_text(course.read_text().replace("[gamma-data, alpha-value]", "[alpha-value]"))
+    course.write_text(course.read_text().replace("[gamma-data, alpha-value, beta-teams]", "[alpha-value, beta-teams]"))
     sa = courses_dir / "self-assessment.yaml"
     sa.write_text(sa.read_text().replace("modules: [gamma-data]", "modules: [alpha-value]"))
+    course.write_text(course.read_text().replace("points: 3,", "points: 1.75,"))   # 105 minutes left
 
 
 def test_removed_module_is_retired_not_deleted(app, client, courses_dir):
@@ -126,6 +127,7 @@ def test_removed_module_is_retired_not_deleted(app, client, courses_dir):
     assert "This module has been retired" in resp.get_data(as_text=True)
     assert "/modules/gamma-data" not in client.get("/catalog/?lang=en").get_data(as_text=True)
     shutil.copytree(VALID / "modules" / "gamma-data", courses_dir / "modules" / "gamma-data")
+    shutil.copy(VALID / "course-c" / "course.yaml", courses_dir / "course-c" / "course.yaml")   # phase C lists it
     with app.app_context():
         changes = load_directory(courses_dir)
         assert changes.restored == ["module gamma-data"]
@@ -210,9 +212,8 @@ def test_activities_and_study_load_are_loaded_in_the_agreed_shape(app, courses_d
         reading = -(-max(_words(folder / "nl.md"), _words(folder / "en.md")) // 150)
         assert content["study_load"] == {"reading": reading, "post_test": 12, "cases": 35, "reflection": 15,
                                          "further_reading": 20, "derived": reading + 12 + 35 + 15 + 20, "claimed": 60}
-        other = db.session.get(Module, "beta-teams").current_version.content
-        assert other["activities"] is None
-        assert other["study_load"]["claimed"] == 45 and other["study_load"]["cases"] == 0
+        other = db.session.get(Module, "gamma-data").current_version.content
+        assert other["study_load"]["claimed"] == 90 and other["study_load"]["cases"] == 45
 
 
 def test_an_edited_activity_or_reference_makes_a_new_version(app, courses_dir):

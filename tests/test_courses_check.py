@@ -39,6 +39,17 @@ EXPECTED_FAULTS = {
     ("modules/gamma-data/quiz.yaml", 4, "quiz.min-items"),
     ("self-assessment.yaml", 7, "sa.domains"),               # it-data missing
     ("self-assessment.yaml", 67, "sa.module"),               # omega-two
+    # The rules of issue #12 (courses/README.md): every module has activities.yaml, a pool of at
+    # least 12 items, a claimed load the files bear out; a course's credits its modules' load.
+    ("course-c/course.yaml", 9, "course.credits"),           # 4 points, 140 minutes claimed
+    ("modules/alpha-value/activities.yaml", 1, "file.missing"),
+    ("modules/beta-teams/activities.yaml", 1, "file.missing"),
+    ("modules/gamma-data/activities.yaml", 1, "file.missing"),
+    ("modules/alpha-value/module.yaml", 10, "module.study-load"),   # 50 claimed, 13 derived
+    ("modules/beta-teams/module.yaml", 9, "module.study-load"),
+    ("modules/gamma-data/module.yaml", 9, "module.study-load"),
+    ("modules/alpha-value/quiz.yaml", 4, "quiz.min-items"),  # 8 items
+    ("modules/beta-teams/quiz.yaml", 4, "quiz.min-items"),
 }
 
 
@@ -50,7 +61,7 @@ def _faults(result, root: Path) -> set[tuple[str, int, str]]:
 def test_valid_fixture_passes_with_summary(runner):
     result = runner.invoke(args=["courses", "check", "--dir", str(VALID)])
     assert result.exit_code == 0, result.output
-    assert "OK: 2 courses, 3 modules, 24 quiz items, 25 self-assessment questions" in result.output
+    assert "OK: 2 courses, 3 modules, 36 quiz items, 25 self-assessment questions" in result.output
 
 
 def test_broken_fixture_reports_every_planted_fault_with_line_and_rule():
@@ -66,7 +77,7 @@ def test_broken_fixture_fails_the_command_with_file_line_messages(runner):
     assert result.exit_code == 1
     assert ("broken_courses/modules/alpha-value/quiz.yaml:16: item 'single-1' choice 'b': "
             "missing feedback.en [quiz.feedback]") in result.output
-    assert "FAILED: 26 error(s)" in result.output
+    assert "FAILED: 35 error(s)" in result.output
 
 
 def test_json_output_lists_problems(runner):

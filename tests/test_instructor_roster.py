@@ -131,3 +131,21 @@ def test_dashboard_shows_recorded_accreditation(course, tool, loaded):
     assert page.text.count("points recorded") == 1
     csv = teacher.get(f"{tool.url}/instructor/course.csv", params={"lt": lt}).text
     assert any(line.startswith("learner-1,") and line.endswith(",yes") for line in csv.splitlines())
+
+
+def test_course_csv_neutralises_spreadsheet_formulas_in_roster_names(course, tool, loaded):
+    """A learner whose LMS name is a formula lands in the instructor's spreadsheet as text, not as a live link."""
+    import csv
+    import io
+
+    course.add_member("learner-f", roles="learner", name='=HYPERLINK("http://x","y")', family_name="F",
+                      email="@evil.example")
+    teacher, lt = _teacher(course)
+    teacher.get(f"{tool.url}/instructor/course", params={"lt": lt})
+    body = teacher.get(f"{tool.url}/instructor/course.csv", params={"lt": lt}).text
+    rows = list(csv.reader(io.StringIO(body)))
+    formula = next(row for row in rows if row[0] == "learner-f")
+    assert formula[1] == '\'=HYPERLINK("http://x","y")' and formula[2] == "'@evil.example"
+    assert not [c for row in rows for c in row if c.lstrip(" ").startswith(("=", "+", "-", "@", "\t", "\r"))]
+    passed = next(row for row in rows if row[0] == "learner-1")
+    assert passed[5] == "100.0" and passed[6] == "1"                   # numbers stay numbers

@@ -10,6 +10,7 @@ from elearn.catalog.models import Module
 from elearn.extensions import db
 from elearn.learning.models import LessonProgress
 from elearn.learning.progress import completion, record_lesson
+from activities_support import give_activities
 from launch_support import browser, lt_of, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)
 
@@ -31,6 +32,7 @@ def _rows(app) -> dict[str, bool]:
 
 
 def test_launched_learner_marks_lessons_done(loaded, tool, platform, browser):
+    give_activities(loaded, activities=None)     # lessons only (with activities: test_learning_activities)
     resp = platform.launch(browser, role="learner", locale="en", custom={"module": "alpha-value"})
     assert urlsplit(resp.url).path == "/modules/alpha-value"
     assert "0 of 2 lessons done" in resp.text and "reading without signing in" not in resp.text

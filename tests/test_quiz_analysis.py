@@ -127,3 +127,13 @@ def test_csv_export(stats):
     assert lines[1] == "a,5,80.00,44.72,55.90,"
     assert lines[4] == "d,5,100.00,0.00,,too_easy"
     assert to_csv(result, decimal_comma=True).splitlines()[5] == "e;5;40,00;54,77;8,01;not_discriminating"
+
+
+def test_csv_neutralises_formulas_and_keeps_negative_numbers_numeric():
+    # An item id (from an imported pool) that a spreadsheet would run, and an item that discriminates
+    # the wrong way: its negative index must stay a number.
+    result = analyse([{"=cmd|' /C calc'!A0": 1, "b": 0}, {"=cmd|' /C calc'!A0": 0, "b": 1},
+                      {"=cmd|' /C calc'!A0": 1, "b": 0}, {"=cmd|' /C calc'!A0": 0, "b": 1}])
+    lines = to_csv(result, decimal_comma=True).splitlines()
+    assert lines[1].startswith("'=cmd|' /C calc'!A0;4;50,00;")
+    assert lines[2].split(";")[4] == "-100,00"

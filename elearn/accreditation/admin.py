@@ -19,13 +19,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import ValidationError
 
 from elearn.accreditation import admin_sessions, exports, ledger, login_limits
+from elearn.accreditation.completion import RULE_KEYS
 from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
 from elearn.accreditation.registers import PROFESSIONS, REGISTERS
 from elearn.catalog.models import live_modules
 from elearn.extensions import db
 
 bp = Blueprint("accreditation_admin", __name__, url_prefix="/admin")
-RULE_KEYS = ("lessons", "post_test", "evaluation", "attestation")
 
 
 _DUMMY_HASH: list[str] = []

@@ -1,6 +1,7 @@
 """`flask --app elearn accreditation …`: administrators, the ledger check, register exports."""
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 from datetime import date
@@ -10,8 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from elearn.accreditation import admin_sessions, exports, ledger
-from elearn.accreditation.models import Activity, Administrator
+from elearn.accreditation import admin_sessions, checkpoints, exports, ledger
+from elearn.accreditation.models import Activity, Administrator, LedgerEntry
 from elearn.extensions import db
 
 DEMO_ADMIN = "admin@demo.local"
@@ -41,15 +42,75 @@ def create_admin(email: str, name: str, password: str):
 
 
 @accreditation.command("verify")
-def verify():
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"),
+              help="A checkpoint file (from `accreditation checkpoint`) to check the chain against; "
+                   "default: the latest one stored.")
+@click.option("--public-key", "key_file", type=click.File("r", encoding="utf-8"),
+              help="The ledger's public key (JWK, as at /.well-known/vbhc-ledger-key.json) an auditor kept; "
+                   "default: the key this server signs with.")
+def verify(checkpoint_file, key_file):
     """Check the whole ledger; name every entry that was changed, deleted or moved (exit 1)."""
-    problems = ledger.verify()
+    try:
+        jwk = json.load(key_file) if key_file else None
+        checkpoint = checkpoints.from_document(checkpoint_file.read(), jwk) if checkpoint_file else None
+    except checkpoints.CheckpointError as error:
+        click.echo(f"FAILED: the checkpoint cannot be trusted: {error}", err=True)
+        sys.exit(1)
+    except ValueError:
+        raise click.ClickException("the public key file is not JSON (a JWK)") from None
+    problems = ledger.verify(checkpoint)
     for problem in problems:
         click.echo(f"entry {problem.seq}: {problem.message}", err=True)
     if problems:
         click.echo(f"FAILED: {len(problems)} problem(s) in {ledger.count()} entries", err=True)
         sys.exit(1)
-    click.echo(f"OK: {ledger.count()} entries, the chain is intact")
+    against = f"checkpoint of entry {checkpoint.seq} signed {checkpoint.signed_at}" if checkpoint else \
+        "the latest signed checkpoint"
+    click.echo(f"OK: {ledger.count()} entries, the chain is intact and matches {against}")
+
+
+@accreditation.command("checkpoint")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where to write the checkpoint file ('-': standard output); default: "
+                   "ledger-checkpoint-SEQ.json here.")
+@click.option("--accept-current-chain", is_flag=True,
+              help="Sign the chain as it is even if it no longer matches the latest signed checkpoint "
+                   "(after changing the key on purpose, once `verify --checkpoint` against your last file passed).")
+def checkpoint(output: str | None, accept_current_chain: bool):
+    """Sign the ledger's head now and write the checkpoint for an auditor to keep outside this system."""
+    try:
+        checkpoints.signing_key()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+    problems = [p for p in ledger.verify() if not p.unsigned]   # an unsigned tail is what this signs
+    if problems and not accept_current_chain:
+        for problem in problems:
+            click.echo(f"entry {problem.seq}: {problem.message}", err=True)
+        raise click.ClickException("the ledger does not verify, so it is not signed (see `accreditation verify`)")
+    head = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(1)).first()
+    seq = head.seq if head else 0
+    head_hash = ledger.recompute(1, seq) if head else ledger.GENESIS   # from content, as verify compares it
+    if head_hash is None:
+        raise click.ClickException("entries are missing from the ledger, so it cannot be signed")
+    row = checkpoints.sign(seq, head_hash)
+    db.session.commit()
+    body = json.dumps(checkpoints.to_document(row), indent=2, sort_keys=True) + "\n"
+    if output == "-":
+        click.echo(body, nl=False)
+        return
+    path = output or f"ledger-checkpoint-{row.seq}.json"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(body)
+    click.echo(f"checkpoint of entry {seq} (head {head_hash}) written to {path}; keep it outside this system")
+
+
+@accreditation.command("ledger-key")
+def ledger_key():
+    """Print the public key that checkpoints are signed with (JWK), for an auditor to keep."""
+    try:
+        click.echo(json.dumps(checkpoints.public_key(), indent=2, sort_keys=True))
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @accreditation.command("export")
@@ -99,7 +160,7 @@ def seed_demo():
                     points_kind="accreditation hours", study_load_minutes=minutes,
                     valid_from=date.today() - timedelta(days=30), valid_until=date.today() + timedelta(days=365),
                     professions=["doctor", "medical-specialist", "general-practitioner"],
-                    rule={"lessons": True, "post_test": True, "evaluation": True}))
+                    rule={"lessons": True, "activities": True, "post_test": True, "evaluation": True}))
         db.session.commit()
     # A fresh random password at every start, printed once: a fixed demo password would let anyone
     # who can reach the demo sign in as its accreditation administrator.

@@ -2,6 +2,8 @@
 
 The rule is data on the activity (`Activity.rule`), any combination of:
     lessons      every lesson of every module of the activity marked done
+    activities   every case assignment and the reflection of every module answered (the work that
+                 makes up most of a module's study load, courses/README.md "Study load")
     post_test    the post-test of every module passed (at `pass_mark` if given, else the quiz's)
     evaluation   the course evaluation submitted
     attestation  the time actually spent attested; points are capped by it and by the accredited
@@ -19,10 +21,11 @@ from sqlalchemy import select
 from elearn.accreditation.models import Activity, Attestation, EvaluationDone
 from elearn.catalog.models import Module
 from elearn.extensions import db
+from elearn.learning.activities import activities_complete
 from elearn.learning.models import LessonProgress
 from elearn.quizzes.models import Attempt
 
-RULE_KEYS = ("lessons", "post_test", "evaluation", "attestation")
+RULE_KEYS = ("lessons", "activities", "post_test", "evaluation", "attestation")
 
 
 @dataclass
@@ -87,6 +90,8 @@ def status(activity: Activity, user_id: int, today: date | None = None) -> Statu
         counts = [_lessons_done(user_id, m) for m in modules]
         requirements.append(Requirement("lessons", all(d >= t for d, t in counts),
                                         {"done": sum(d for d, _ in counts), "total": sum(t for _, t in counts)}))
+    if rule.get("activities"):
+        requirements.append(Requirement("activities", all(activities_complete(user_id, m) for m in modules)))
     best = {m.id: _best_attempt(user_id, m.id, rule.get("pass_mark")) for m in modules}
     for module_id, attempt in best.items():
         if attempt is not None:

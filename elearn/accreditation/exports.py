@@ -6,7 +6,6 @@ generic formats only (a register cannot credit them any more).
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from elearn import csvsafe
 from elearn.accreditation import ledger
 from elearn.accreditation.models import Activity, LedgerEntry, RecordSubject
 from elearn.extensions import db
@@ -77,7 +77,7 @@ REGISTER_LISTS = {
 
 def _register_list(out, records: list[dict], spec: RegisterList) -> None:
     """The rows a register can credit: only people who gave its identifier (and were not erased)."""
-    writer = csv.writer(out, delimiter=spec.delimiter, lineterminator="\r\n")
+    writer = csvsafe.writer(out, delimiter=spec.delimiter, lineterminator="\r\n")
     writer.writerow(spec.header)
     for r in records:
         identifier = (r["subject"] or {}).get("identifiers", {}).get(spec.identifier)
@@ -106,7 +106,7 @@ def export(activity: Activity, start: date, end: date, fmt: str) -> tuple[str, s
     if fmt in REGISTER_LISTS:
         _register_list(out, records, REGISTER_LISTS[fmt])
     else:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csvsafe.writer(out, lineterminator="\n")
         writer.writerow(["verification_code", "name", "profession", "identifiers", "activity", "register",
                          "accreditation_id", "points", "points_kind", "completed_on", "post_test_percent",
                          "evaluation_done", "attested_minutes", "corrected"])

@@ -4,6 +4,10 @@ Each entry's hash covers the previous entry's hash and the entry's own canonical
 amount, a deleted entry or two entries swapped break the chain at a point `verify` can name.
 Personal data stays out of the chain: the payload carries a salted hash of it (the commitment);
 the data itself lives in RecordSubject until the person asks for erasure.
+
+The chain alone has no key, so whoever can write the database could rewrite an entry and recompute
+every later hash; signed checkpoints (accreditation.checkpoints) of the head catch that: `verify`
+and `covered` recompute the chain from the entries' content up to a signed head.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from datetime import datetime
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from elearn.accreditation.models import LedgerEntry, LedgerHead, RecordSubject
+from elearn.accreditation import checkpoints
+from elearn.accreditation.models import LedgerCheckpoint, LedgerEntry, LedgerHead, RecordSubject
 from elearn.extensions import db
 from lti.models import utcnow
 
@@ -69,6 +74,7 @@ def _append(kind: str, record_code: str, activity_id: int, user_id: int | None, 
     head.seq, head.hash = seq, entry.hash
     db.session.add(head)
     db.session.flush()
+    checkpoints.sign_after_append(seq, entry.hash)
     return entry
 
 
@@ -145,13 +151,20 @@ class Problem:
 
     seq: int
     message: str
+    unsigned: bool = False   # entries no checkpoint covers yet (signing them is what `checkpoint` is for)
 
 
-def verify() -> list[Problem]:
-    """Walk the chain: every hash recomputed, every link to the previous entry, no gaps in seq,
-    and every stored person still matching the record's commitment."""
+def structural_problems() -> list[Problem]:
+    """The chain's own checks: every hash recomputed, every link to the previous entry, no gaps in seq,
+    the head reached, and every stored person still matching the record's commitment."""
+    return _walk()[0]
+
+
+def _walk(wanted: frozenset[int] = frozenset()) -> tuple[list[Problem], dict[int, str]]:
+    """Walk the whole chain once: its problems, and the head hash recomputed from content at each `wanted` seq."""
     problems: list[Problem] = []
-    prev_hash, expected_seq = GENESIS, 1
+    reached: dict[int, str] = {}
+    prev_hash, expected_seq, running = GENESIS, 1, GENESIS
     for entry in db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)):
         if entry.seq != expected_seq:
             problems.append(Problem(entry.seq, f"entries {expected_seq}–{entry.seq - 1} are missing (deleted)"))
@@ -166,12 +179,108 @@ def verify() -> list[Problem]:
             if subject is not None and commitment(subject.salt, subject.subject) != entry.payload.get(
                     "subject_commitment"):
                 problems.append(Problem(entry.seq, "the person's data no longer matches the record"))
+        # What a signed head is compared with: content only, never the stored hashes an editor can recompute.
+        running = entry_hash(running, entry.seq, entry.kind, entry.record_code, entry.payload, entry.created_at)
+        if entry.seq in wanted:
+            reached[entry.seq] = running
         prev_hash, expected_seq = entry.hash, entry.seq + 1
     head = db.session.get(LedgerHead, 1)
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         problems.append(Problem(head.seq, f"the ledger ends at entry {expected_seq - 1}, but entry {head.seq} "
                                           "was the last one written (entries at the end were deleted)"))
+    return problems, reached
+
+
+def verify(checkpoint: checkpoints.Checkpoint | None = None) -> list[Problem]:
+    """The chain's own checks, and the chain against a signed checkpoint: `checkpoint` (an auditor's
+    file, already checked) or else the latest stored one, whose signature is checked here."""
+    stored = checkpoints.rows()
+    last_seq = db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
+    problems: list[Problem] = []
+    if checkpoint is None and stored:
+        try:
+            checkpoint = checkpoints.check_row(stored[-1])
+        except checkpoints.CheckpointError as error:
+            problems.append(Problem(stored[-1].seq, f"the latest signed checkpoint cannot be trusted: {error}"))
+    elif checkpoint is None and last_seq:
+        problems.append(Problem(1, "no signed checkpoint covers the ledger (run `flask accreditation checkpoint`)",
+                                unsigned=True))
+    wanted = frozenset({row.seq for row in stored} | ({checkpoint.seq} if checkpoint else set()))
+    structural, reached = _walk(wanted)
+    problems[:0] = structural
+    if checkpoint is not None:
+        if reached.get(checkpoint.seq) != checkpoint.head_hash:
+            problems.append(_where_rewritten(checkpoint, stored, reached))
+        if checkpoint.seq < last_seq and (not stored or checkpoint.seq == stored[-1].seq):
+            problems.append(Problem(checkpoint.seq + 1, f"entries {checkpoint.seq + 1}–{last_seq} are not covered by "
+                                                        "a signed checkpoint (written without the ledger key)",
+                                    unsigned=True))
     return problems
+
+
+def _where_rewritten(checkpoint, stored: list, reached: dict[int, str]) -> Problem:
+    """The first stored, validly signed checkpoint the chain no longer reaches names where it was rewritten."""
+    if checkpoint.seq not in reached:
+        return Problem(checkpoint.seq, f"the checkpoint signed on {checkpoint.signed_at} covers {checkpoint.seq} "
+                                       "entries, but the ledger no longer has them all (entries were deleted)")
+    good = 0
+    for row in stored:
+        if row.seq > checkpoint.seq or reached.get(row.seq) is None:
+            continue
+        try:
+            signed = checkpoints.check_row(row)
+        except checkpoints.CheckpointError:
+            continue   # a forged or edited row says nothing; the trusted checkpoint still does
+        if reached[row.seq] == signed.head_hash:
+            good = row.seq
+            continue
+        where = "it" if row.seq == good + 1 else f"this or one of the entries up to {row.seq}"
+        return Problem(good + 1, f"{where} was changed and the hashes after it recomputed (the chain no longer "
+                                 f"reaches the head signed at entry {row.seq})")
+    return Problem(checkpoint.seq, f"the chain up to entry {checkpoint.seq} no longer reaches the head signed on "
+                                   f"{checkpoint.signed_at}: an entry was changed and the hashes after it recomputed")
+
+
+def recompute(first: int, last: int, prev_hash: str | None = None) -> str | None:
+    """The hash entries first..last chain to when rehashed from their content, starting from `prev_hash`
+    (default: the genesis for entry 1, else entry `first`'s own link); None when one of them is missing."""
+    running, expected = prev_hash, first
+    for entry in db.session.scalars(select(LedgerEntry).where(LedgerEntry.seq.between(first, last))
+                                    .order_by(LedgerEntry.seq)):
+        if entry.seq != expected:
+            return None
+        if running is None:
+            running = GENESIS if first == 1 else entry.prev_hash
+        running = entry_hash(running, entry.seq, entry.kind, entry.record_code, entry.payload, entry.created_at)
+        expected += 1
+    return running if expected == last + 1 else None
+
+
+def covered(first: int, last: int) -> bool:
+    """Whether entries first..last lie within the latest signed checkpoint and the chain from `first`
+    still reaches its signed head: O(entries after `first`), a chain walk per call. The walk starts from
+    the head signed just before `first` when there is one, so a rewrite of an earlier entry (which
+    changes `first`'s stored link) does not cast doubt on the records after it."""
+    row = checkpoints.latest()
+    if row is None:
+        return False
+    try:
+        signed = checkpoints.check_row(row)
+    except checkpoints.CheckpointError:
+        return False
+    return last <= signed.seq and recompute(first, signed.seq, _signed_head(first - 1)) == signed.head_hash
+
+
+def _signed_head(seq: int) -> str | None:
+    """The head hash a validly signed checkpoint states for entry `seq` (the genesis for 0), else None."""
+    if seq == 0:
+        return GENESIS
+    for row in db.session.scalars(select(LedgerCheckpoint).filter_by(seq=seq)):
+        try:
+            return checkpoints.check_row(row).head_hash
+        except checkpoints.CheckpointError:
+            continue
+    return None
 
 
 def count() -> int:

@@ -172,3 +172,16 @@ class LedgerHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)          # always 1
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(db.Model):
+    """A signed statement of the ledger's head (see accreditation.checkpoints): the trust is in the
+    signature with a key outside the database, not in this row, so nothing here is taken unchecked."""
+
+    __tablename__ = "accreditation_ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)      # for finding the latest; the statement's counts
+    statement: Mapped[str] = mapped_column(Text)               # the canonical JSON that was signed
+    signature: Mapped[str] = mapped_column(String(128))        # Ed25519, base64url
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

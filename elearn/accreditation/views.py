@@ -1,7 +1,6 @@
 """Learner pages of accreditation: claim points for an activity, the transcript, one's own data."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -10,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from elearn import csvsafe
 from elearn.accreditation import completion, ledger, operations
 from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdentity, RecordSubject
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
@@ -163,7 +163,7 @@ def transcript():
 def transcript_csv():
     """The transcript as CSV."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["verification_code", "activity", "register", "accreditation_id", "points", "points_kind",
                      "completed_on", "post_test_percent"])
     for entry, facts in _records(current_launch().user_id):

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from elearn.catalog.study_load import TOLERANCE, over_claimed
 from elearn.catalog.validate import CheckResult, check_directory
 
 DIR_HELP = "The courses directory (default: COURSES_DIR, i.e. ./courses)."
@@ -35,15 +36,48 @@ def _summary(result: CheckResult) -> dict:
             "errors": len(result.problems.errors), "warnings": len(result.problems.warnings)}
 
 
+def _module_rows(result: CheckResult) -> list[dict]:
+    """Per module: the claimed and derived study load with its parts, and the pool's longest-keyed share."""
+    rows = []
+    for module_id, module in sorted(result.content.modules.items()):
+        biased, measured = module.longest_keyed
+        rows.append({"module": module_id, **module.load, "over_claimed": bool(module.load) and over_claimed(module.load),
+                     "longest_keyed": biased, "single_items": measured,
+                     "longest_keyed_percent": round(100 * biased / measured) if measured else None})
+    return rows
+
+
+def _load_table(rows: list[dict]) -> list[str]:
+    """The rows as a compact table: minutes claimed vs derived and its parts, the pool's bias."""
+    head = ("module", "claimed", "derived", "max", "reading", "test", "cases", "reflect", "further", "longest keyed")
+    lines = [f"{head[0]:<32}" + "".join(f"{h:>8}" for h in head[1:-1]) + f"  {head[-1]}"]
+    for row in rows:
+        if not row.get("derived") and not row.get("claimed"):
+            continue
+        most = int(row["derived"] * (1 + TOLERANCE))
+        flag = "  OVER" if row["over_claimed"] else ""
+        share = f"{row['longest_keyed']}/{row['single_items']} {row['longest_keyed_percent']}%" \
+            if row["single_items"] else "-"
+        numbers = (row["claimed"], row["derived"], most, row["reading"], row["post_test"], row["cases"],
+                   row["reflection"], row["further_reading"])
+        lines.append(f"{row['module']:<32}" + "".join(f"{n:>8}" for n in numbers) + f"  {share}{flag}")
+    return lines
+
+
 def report_check(result: CheckResult, as_json: bool) -> None:
-    """Print problems (stderr) and the summary (stdout), or everything as JSON."""
+    """Print problems (stderr), the study-load table and the summary (stdout), or everything as JSON."""
     summary = _summary(result)
+    rows = _module_rows(result)
     if as_json:
-        click.echo(json.dumps({"ok": result.ok, "summary": summary,
+        click.echo(json.dumps({"ok": result.ok, "summary": summary, "modules": rows,
                                "problems": [p.as_dict() for p in result.problems.sorted()]}, indent=2))
         return
     for problem in result.problems.sorted():
         click.echo(str(problem), err=problem.severity == "error")
+    click.echo("Study load in minutes (claimed may be at most max = derived + 15 %); longest keyed: "
+               "single-choice items whose keyed answer is the longest option (warning > 40 %, error > 60 %):")
+    for line in _load_table(rows):
+        click.echo("  " + line)
     if result.ok:
         click.echo(f"OK: {summary['courses']} courses, {summary['modules']} modules, "
                    f"{summary['quiz_items']} quiz items, {summary['self_assessment_questions']} "

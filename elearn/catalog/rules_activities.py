@@ -8,6 +8,8 @@ from elearn.catalog.problems import FileReporter
 from elearn.catalog.rules_text import check_link
 from elearn.catalog.schema import Fields, is_mapping
 
+MIN_CASES = 2
+MIN_FURTHER_READING = 2
 CASE_MINUTES = (10, 45)
 REFLECTION_MINUTES = (10, 30)
 READING_MINUTES = (1, 24 * 60)
@@ -32,9 +34,13 @@ def check_activities(report: FileReporter, data, context: ModuleContext) -> None
                      "schema.type")
         return
     fields = Fields(report, data)
-    fields.keys((), ("cases", "reflection", "further_reading"))
+    fields.keys(("cases", "reflection", "further_reading"))
     ids: set[str] = set()
-    for index, case in enumerate(fields.items("cases") or []):
+    cases = fields.items("cases")
+    if cases is not None and len(cases) < MIN_CASES:
+        fields.error("cases", f"{len(cases)} case(s); a module has at least {MIN_CASES} case assignments",
+                     "activities.cases")
+    for index, case in enumerate(cases or []):
         if not is_mapping(case):
             report.error(data["cases"].line_of(index), f"case {index + 1} must be a mapping", "schema.type")
             continue
@@ -43,6 +49,9 @@ def check_activities(report: FileReporter, data, context: ModuleContext) -> None
     if reflection is not None:
         _reflection(Fields(report, reflection, "reflection: "), context, ids)
     readings = fields.items("further_reading")
+    if readings is not None and len(readings) < MIN_FURTHER_READING:
+        fields.error("further_reading", f"{len(readings)} further reading item(s); a module lists at least "
+                                        f"{MIN_FURTHER_READING}", "activities.further-reading")
     seen: set[str] = set()
     for index, reading in enumerate(readings or []):
         if not is_mapping(reading):

@@ -43,10 +43,7 @@ def _literature(fields: Fields) -> None:
     fields.keys(("id", "kind", "reference"), ("url",))
     reference = fields.text("reference")
     if reference is not None and not YEAR_RE.search(reference):
-        # A warning until the lead switches the catalog to enforcing (issue #12 stage 2).
-        fields.report.warning(fields.data.line_of("reference"),
-                              f"{fields.prefix}reference has no 4-digit year; a full citation names it",
-                              "source.reference")
+        fields.error("reference", "reference has no 4-digit year; a full citation names it", "source.reference")
     url = fields.text("url")
     if url is not None and not (url.startswith("https://") and len(url) > len("https://")):
         fields.error("url", f"url '{url}' must be an https:// address", "source.url")
@@ -81,6 +78,28 @@ def check_course(report: FileReporter, data, folder: str, module_ids: set[str]) 
         sub.number("points")
         sub.text("kind")
     return {"id": course_id or folder, "modules": modules}
+
+
+def check_course_load(report: FileReporter, data, modules: dict[str, dict]) -> None:
+    """The course lists every module offered in its phase, and claims no more accreditation hours
+    than its modules' claimed study load (`modules`: id → {phases, claimed minutes})."""
+    if not is_mapping(data) or not is_list(data.get("modules")):
+        return
+    listed = [m for m in data["modules"].raw if m in modules]
+    phase = data.raw_of("phase")
+    missing = [m for m, info in sorted(modules.items()) if phase in info["phases"] and m not in listed]
+    if phase in PHASES and missing:
+        report.error(data.line_of("modules"), f"modules: phase {phase} modules missing from this course: "
+                                              f"{', '.join(missing)} (their module.yaml lists phase {phase})",
+                     "course.phases")
+    credits = data.get("credits")
+    points = credits.get("points") if is_mapping(credits) else None
+    if isinstance(points, (int, float)) and not isinstance(points, bool):
+        minutes = sum(modules[m]["claimed"] for m in listed)
+        if points > minutes / 60:
+            report.error(credits.line_of("points"),
+                         f"credits: points {points} exceed the modules' claimed study load: {minutes} minutes "
+                         f"= {minutes / 60:.2f} hours", "course.credits")
 
 
 def check_self_assessment(report: FileReporter, data, module_ids: set[str], sources: set[str]) -> None:

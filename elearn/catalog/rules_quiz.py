@@ -6,7 +6,8 @@ from elearn.catalog.schema import Fields, check_bilingual, is_mapping
 from elearn.quizzes.decimals import MAX_LENGTH, fits_answer_box
 
 TYPES = ("single", "multiple", "truefalse", "matching", "ordering", "numeric")
-MIN_ITEMS = 8
+MIN_ITEMS = 12      # so that the 8 drawn differ between attempts
+LONGEST_WARN, LONGEST_FAIL = 0.40, 0.60   # share of single items whose keyed option is the longest
 COMMON = ("id", "type", "objective", "source", "prompt", "explanation")
 TYPE_KEYS = {
     "single": (("choices", "correct"), ()),
@@ -46,6 +47,46 @@ def check_quiz(report: FileReporter, data, objectives: list[str], sources: set[s
     for objective in objectives:
         if objective not in covered:
             fields.error("items", f"objective '{objective}' is not tested by any item", "quiz.coverage")
+    _longest_keyed(fields, items)
+
+
+def keyed_longest(items) -> tuple[int, int]:
+    """(single-choice items whose keyed option is strictly the longest in nl or in en, single-choice
+    items that can be measured): test-wise learners pick the longest option, so a pool must not
+    reward it."""
+    biased = measured = 0
+    for item in items if isinstance(items, list) else []:
+        if not is_mapping(item) or item.get("type") != "single":
+            continue
+        choices, correct = item.get("choices"), item.get("correct")
+        if not isinstance(choices, list) or not isinstance(correct, list) or len(correct) != 1:
+            continue
+        texts = {choice.raw_of("id"): choice.get("text") for choice in choices if is_mapping(choice)}
+        keyed = correct.raw[0]
+        if keyed not in texts or len(texts) < 2 or not all(is_mapping(t) for t in texts.values()):
+            continue
+        measured += 1
+        for lang in ("nl", "en"):
+            lengths = {cid: len(t.get(lang).strip()) for cid, t in texts.items() if isinstance(t.get(lang), str)}
+            others = [length for cid, length in lengths.items() if cid != keyed]
+            if keyed in lengths and others and lengths[keyed] > max(others):
+                biased += 1
+                break
+    return biased, measured
+
+
+def _longest_keyed(fields: Fields, items) -> None:
+    """Warn above 40 %, fail above 60 % of single-choice items keyed to their longest option."""
+    biased, measured = keyed_longest(items)
+    if not measured or biased / measured <= LONGEST_WARN:
+        return
+    message = (f"the keyed answer is the longest option in {biased} of {measured} single-choice items "
+               f"({biased / measured:.0%}); options of an item should have about the same length "
+               f"(warning above {LONGEST_WARN:.0%}, error above {LONGEST_FAIL:.0%})")
+    if biased / measured > LONGEST_FAIL:
+        fields.error("items", message, "quiz.longest-keyed")
+    else:
+        fields.report.warning(fields.data.line_of("items"), message, "quiz.longest-keyed")
 
 
 def _item(report, item, index, seen, objectives, sources) -> str | None:

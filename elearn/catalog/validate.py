@@ -8,9 +8,10 @@ from pathlib import Path
 from elearn.catalog import mdsrc, yamlsrc
 from elearn.catalog.problems import FileReporter, Problems
 from elearn.catalog.rules_activities import ModuleContext, check_activities
-from elearn.catalog.rules_course import check_course, check_self_assessment, check_sources
+from elearn.catalog import study_load
+from elearn.catalog.rules_course import check_course, check_course_load, check_self_assessment, check_sources
 from elearn.catalog.rules_module import check_module
-from elearn.catalog.rules_quiz import check_quiz
+from elearn.catalog.rules_quiz import check_quiz, keyed_longest
 from elearn.catalog.rules_text import check_links, check_parallel, check_text
 from elearn.catalog.schema import ID_RE, LANGS
 
@@ -29,6 +30,9 @@ class ModuleSource:
     texts: dict[str, mdsrc.TextDoc] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
     words: dict[str, int] = field(default_factory=dict)  # words of nl.md / en.md (whole file)
+    phases: list[str] = field(default_factory=list)
+    load: dict = field(default_factory=dict)          # study_load.derive(): claimed, derived, parts
+    longest_keyed: tuple[int, int] = (0, 0)           # (keyed longest, single-choice items)
     digest: str = ""                                  # sha256 of the module's files
 
 
@@ -142,6 +146,7 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
     if module.meta is not None:
         info = check_module(FileReporter(problems, folder / "module.yaml"), module.meta, folder.name)
         objectives[module.id] = (info or {}).get("objectives", [])
+        module.phases = (info or {}).get("phases", [])
     for lang in LANGS:
         path = folder / f"{lang}.md"
         if not path.is_file():
@@ -158,8 +163,7 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
     if "nl" in module.lessons and "en" in module.lessons:
         check_parallel(FileReporter(problems, folder / "en.md"), module.lessons["nl"], module.lessons["en"], module.texts["en"])
     module.quiz = _read_yaml(problems, folder / "quiz.yaml")
-    if (folder / "activities.yaml").exists():   # optional until the catalog enforces it (#12)
-        module.activities = _read_yaml(problems, folder / "activities.yaml")
+    module.activities = _read_yaml(problems, folder / "activities.yaml")
     return module
 
 
@@ -171,10 +175,24 @@ def _check_module_content(problems, module, objectives, sources, module_lessons,
         check_quiz(FileReporter(problems, module.folder / "quiz.yaml"), module.quiz, objectives, sources)
         items = module.quiz.get("items") if hasattr(module.quiz, "get") else None
         content.quiz_items += len(items) if isinstance(items, list) else 0
+        module.longest_keyed = keyed_longest(items)
     if module.activities is not None:
         anchors = set(module.lessons.get("nl", [])) | {"key-points", "references"}
         context = ModuleContext(objectives, anchors, sources, module_lessons)
         check_activities(FileReporter(problems, module.folder / "activities.yaml"), module.activities, context)
+    _check_study_load(problems, module)
+
+
+def _check_study_load(problems: Problems, module: ModuleSource) -> None:
+    """The claimed study_load_minutes may exceed the load derived from the files by at most 15 %."""
+    module.load = study_load.derive(module)
+    load = module.load
+    if hasattr(module.meta, "line_of") and load["claimed"] and study_load.over_claimed(load):
+        parts = ", ".join(f"{part.replace('_', ' ')} {load[part]}" for part in study_load.PARTS)
+        problems.add(module.folder / "module.yaml", module.meta.line_of("study_load_minutes"),
+                     f"study_load_minutes {load['claimed']} exceeds the derived load {load['derived']} minutes "
+                     f"({parts}) by more than {study_load.TOLERANCE:.0%}; at most "
+                     f"{int(load['derived'] * (1 + study_load.TOLERANCE))} can be claimed", "module.study-load")
 
 
 def _check_topics(problems: Problems, content: ContentSet) -> None:
@@ -203,6 +221,8 @@ def _read_courses(problems: Problems, root: Path, content: ContentSet) -> None:
         data = _read_yaml(problems, path)
         if data is not None:
             info = check_course(FileReporter(problems, path), data, folder.name, set(content.modules))
+            check_course_load(FileReporter(problems, path), data, {
+                m.id: {"phases": m.phases, "claimed": m.load.get("claimed", 0)} for m in content.modules.values()})
             if info:
                 content.courses[info["id"]] = data
     if not content.courses and not any(p.rule == "file.missing" for p in problems.items if "course.yaml" in p.path):

@@ -26,12 +26,18 @@ def thumbprint(jwk: dict) -> str:
     return _b64url(hashlib.sha256(json.dumps(members, sort_keys=True, separators=(",", ":")).encode()).digest())
 
 
-def new_key() -> CredentialKey:
-    """Generate and store a new Ed25519 key; from now on it signs (caller need not commit)."""
-    private = Ed25519PrivateKey.generate()
+def public_jwk(private: Ed25519PrivateKey) -> dict:
+    """The public half of an Ed25519 key as a JWK, its `kid` the thumbprint (credential and ledger keys)."""
     raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     jwk = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
     jwk.update(kid=thumbprint(jwk), alg=ALGORITHM, use="sig")
+    return jwk
+
+
+def new_key() -> CredentialKey:
+    """Generate and store a new Ed25519 key; from now on it signs (caller need not commit)."""
+    private = Ed25519PrivateKey.generate()
+    jwk = public_jwk(private)
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     key = CredentialKey(kid=jwk["kid"], private_key_pem=pem, public_jwk=jwk)

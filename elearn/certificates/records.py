@@ -97,6 +97,9 @@ def load(code: str | None) -> Record | None:
     if subject_row is not None and ledger.commitment(subject_row.salt, subject_row.subject) != \
             entries[0].payload.get("subject_commitment"):
         record.intact = False
+    # The entries' own hashes can be recomputed by whoever edits the database; the signed head cannot.
+    if record.intact and not ledger.covered(entries[0].seq, entries[-1].seq):
+        record.intact = False
     if facts.get("erased"):
         record.subject = None
     return record

@@ -42,6 +42,7 @@ TEXT = {
         "field_of_study": "Waardegedreven zorg",
         "criteria": "Voldaan aan de afrondingsregel van de geaccrediteerde activiteit: {rule}.",
         "rule_lessons": "alle lessen afgerond",
+        "rule_activities": "de casusopdrachten en de reflectie gemaakt",
         "rule_post_test": "de eindtoets gehaald",
         "rule_evaluation": "de cursusevaluatie ingevuld",
         "rule_attestation": "de werkelijk bestede tijd verklaard",
@@ -72,6 +73,7 @@ TEXT = {
         "field_of_study": "Value-based healthcare",
         "criteria": "Met the completion rule of the accredited activity: {rule}.",
         "rule_lessons": "all lessons completed",
+        "rule_activities": "the case assignments and the reflection done",
         "rule_post_test": "post-test passed",
         "rule_evaluation": "course evaluation completed",
         "rule_attestation": "time actually spent attested",
@@ -178,6 +180,7 @@ def title(facts: dict, lang: str) -> str:
 
 def rule_met(rule: dict | None, lang: str) -> str:
     """The activity's completion rule in words (lessons, post-test, evaluation, attestation)."""
-    parts = [t(lang, f"rule_{key}") for key in ("lessons", "post_test", "evaluation", "attestation")
-             if (rule or {}).get(key)]
+    from elearn.accreditation.completion import RULE_KEYS
+
+    parts = [t(lang, f"rule_{key}") for key in RULE_KEYS if (rule or {}).get(key)]
     return "; ".join(parts) or t(lang, "rule_lessons")

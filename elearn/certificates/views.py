@@ -7,6 +7,7 @@
     GET  /verify/<code>                           validity of a record: what the certificate shows, no identifiers
     POST /verify/credential                       check a credential (file, pasted text, or a JSON/JWS body)
     GET  /.well-known/vbhc-credential-keys.json   the credential keys (JWKS), for checking offline
+    GET  /.well-known/vbhc-ledger-key.json        the key that signs the ledger's checkpoints (JWK), for auditors
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, render_te
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from elearn.accreditation import checkpoints
 from elearn.accreditation.models import Activity
 from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
@@ -25,7 +27,7 @@ from elearn.launch.session import current_launch, launch_required
 bp = Blueprint("certificates", __name__, cli_group="certificates")
 
 PUBLIC = {"certificates.verify", "certificates.verify_code", "certificates.verify_credential",
-          "certificates.jwks"}
+          "certificates.jwks", "certificates.ledger_key"}
 MAX_CREDENTIAL_BYTES = 64 * 1024
 
 FIELD_LABELS = {
@@ -137,6 +139,15 @@ def jwks():
     """Every credential key ever used (public halves): what a verifier needs to check a credential offline."""
     keys.signing_key()   # publish a key before the first credential is signed
     response = jsonify(keys.published_jwks())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/.well-known/vbhc-ledger-key.json")
+def ledger_key():
+    """The public key of the ledger's signed checkpoints: an auditor checks a checkpoint file with it offline."""
+    response = jsonify(checkpoints.public_key())
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -18,7 +18,9 @@ from elearn.grades.models import GradeDelivery
 from elearn.instructor.models import RosterMember, RosterSync
 from elearn.launch.models import Context, ResourceLink, User
 from elearn.launch.stores import service_connector
-from elearn.learning.models import LessonProgress
+from elearn.learning import activities as acts
+from elearn.learning import lesson_time
+from elearn.learning.models import ActivityResponse, LessonProgress
 from elearn.quizzes.attempts import settings_for
 from elearn.quizzes.models import Attempt
 from lti.models import Platform, utcnow
@@ -66,12 +68,16 @@ def sync(context: Context) -> str | None:
 
 @dataclass
 class ModuleProgress:
-    """One learner in one module: stage, counting score, attempts, minutes on the post-test."""
+    """One learner in one module: stage, counting score, attempts, minutes on the post-test and on
+    the lessons, cases and reflection answered."""
 
     stage: str = NOT_STARTED
     score: float | None = None
     attempts: int = 0
     minutes: int = 0
+    lesson_minutes: int = 0
+    activities_done: int = 0
+    activities_total: int = 0         # 0: the module has no activities
     grade: str | None = None          # the latest grade delivery's status
     accredited: bool = False          # points recorded for an accredited activity with this module
 
@@ -115,6 +121,13 @@ def _progress(user: User | None, module: Module, links: list[ResourceLink]) -> M
         Attempt.user_id == user.id, Attempt.module_id == module.id, Attempt.resource_link_pk.in_(link_ids))))
     opened = db.session.scalar(select(LessonProgress.id).filter_by(user_id=user.id, module_id=module.id).limit(1))
     progress.attempts = len(attempts)
+    progress.lesson_minutes = lesson_time.minutes(lesson_time.seconds_of(user.id, module.id, link_ids))
+    content = module.current_version.content
+    answered = set(db.session.scalars(select(ActivityResponse.activity_id).where(
+        ActivityResponse.user_id == user.id, ActivityResponse.module_id == module.id,
+        ActivityResponse.resource_link_pk.in_(link_ids))))
+    progress.activities_total = len(acts.writable(content))
+    progress.activities_done = acts.done_count(content, answered)
     progress.minutes = round(sum(((a.finished_at or utcnow()) - a.started_at).total_seconds()
                                  for a in attempts) / 60)
     counting = [settings_for(link, module.current_version.quiz).counting_attempt(
@@ -127,7 +140,7 @@ def _progress(user: User | None, module: Module, links: list[ResourceLink]) -> M
         delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id.in_(
             [a.id for a in attempts])).order_by(GradeDelivery.id.desc()).limit(1))
         progress.grade = delivery.status if delivery else None
-    elif attempts or opened:
+    elif attempts or opened or answered or progress.lesson_minutes:
         progress.stage = IN_PROGRESS
     recorded = db.session.scalars(select(Activity.module_ids).join(LedgerEntry, LedgerEntry.activity_id == Activity.id)
                                   .where(LedgerEntry.user_id == user.id, LedgerEntry.kind == "record"))

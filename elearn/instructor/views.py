@@ -15,6 +15,8 @@ from elearn.instructor import roster
 from elearn.instructor.models import RosterSync
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
+from elearn.learning import activities as acts
+from elearn.learning import lesson_time
 from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.quizzes import attempts as ops
@@ -50,7 +52,35 @@ def results(settings_error: str | None = None):
         settings=settings, rows=learner_results(link, settings), problems=problem_deliveries(link),
         custom=stored.values if stored else {}, counting_rules=list(CountingRule), review_policies=list(ReviewPolicy),
         learners=_context_learners(link), pool_size=len(version.quiz.get("items", [])),
-        settings_error=settings_error), 422 if settings_error else 200
+        settings_error=settings_error, work=_learner_work(link, module)), 422 if settings_error else 200
+
+
+def _learner_work(link: ResourceLink, module) -> list[dict]:
+    """Per learner of this placement's course: activities answered (of how many) and lesson time."""
+    content = module.current_version.content
+    total = len(acts.writable(content))
+    answers = acts.answers_in_placement(link.id, module.id)
+    seconds = lesson_time.seconds_by_user([link.id], module.id)
+    return [{"user": user, "done": acts.done_count(content, answers.get(user.id, {})), "total": total,
+             "lesson_minutes": lesson_time.minutes(seconds.get(user.id, 0))}
+            for user in _context_learners(link) if user.id in answers or user.id in seconds]
+
+
+@bp.get("/learners/<int:user_id>/activities")
+@launch_required("instructor")
+def learner_activities(user_id: int):
+    """One learner's case answers and reflection in this placement, beside the model answers."""
+    from elearn.catalog.present import view_of
+    from elearn.learning.views import activities_view
+
+    link, module = _placement()
+    answers = acts.answers_of(user_id, link.id, module.id)
+    learner = db.session.get(User, user_id)
+    if learner is None or not answers or learner.platform_id != current_launch().platform_id:
+        abort(404)      # nothing of this learner in this placement (or another course's learner)
+    view = view_of(module)
+    return render_template("instructor/learner_activities.html", learner=learner, module=module, view=view,
+                           title=view.title, activities=activities_view(view, answers, None))
 
 
 def _context_learners(link: ResourceLink) -> list[User]:
@@ -227,20 +257,21 @@ def course():
 @launch_required("instructor")
 def course_csv():
     """The dashboard's table as CSV: one row per learner and module."""
-    import csv
     import io
+
+    from elearn import csvsafe
 
     context = _course()
     modules, rows = roster.course_progress(context)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
+    writer = csvsafe.writer(out, delimiter=";" if content_lang() == "nl" else ",", lineterminator="\n")
     writer.writerow(["user_id", "name", "email", "module", "stage", "score_percent", "attempts", "post_test_minutes",
-                     "grade_delivery", "accreditation_recorded"])
+                     "lesson_minutes", "activities_done", "activities_total", "grade_delivery", "accreditation_recorded"])
     for row in rows:
         for module in modules:
             p = row.modules[module.id]
             writer.writerow([row.member.sub, row.member.name or "", row.member.email or "", module.id, p.stage,
-                             "" if p.score is None else f"{p.score:.1f}", p.attempts, p.minutes, p.grade or "",
-                             "yes" if p.accredited else "no"])
+                             "" if p.score is None else f"{p.score:.1f}", p.attempts, p.minutes, p.lesson_minutes,
+                             p.activities_done, p.activities_total, p.grade or "", "yes" if p.accredited else "no"])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="course-progress-{context.id}.csv"'})

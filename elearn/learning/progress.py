@@ -1,4 +1,5 @@
-"""Lesson progress of launched learners: opened and done, per user + module + lesson."""
+"""Progress of launched learners: lessons opened and done (per user + module + lesson), and the
+module's cases and reflection answered (per placement, see elearn.learning.activities)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ class Completion:
     done: frozenset[str]
     opened: frozenset[str]
     total: int
+    activities_done: int = 0      # cases and reflection answered
+    activities_total: int = 0     # 0: the module's version has no activities (older content)
 
     @property
     def done_count(self) -> int:
@@ -27,8 +30,14 @@ class Completion:
 
     @property
     def percent(self) -> int:
-        """Whole percent of lessons done."""
-        return round(100 * self.done_count / self.total) if self.total else 0
+        """Whole percent of the steps done: lessons, then cases and reflection."""
+        steps = self.total + self.activities_total
+        return round(100 * (self.done_count + self.activities_done) / steps) if steps else 0
+
+    @property
+    def complete(self) -> bool:
+        """Every lesson done and every case and the reflection answered."""
+        return self.done_count >= self.total and self.activities_done >= self.activities_total
 
 
 def record_lesson(user_id: int, module: Module, lesson_id: str, *, done: bool = False) -> LessonProgress:
@@ -49,8 +58,10 @@ def record_lesson(user_id: int, module: Module, lesson_id: str, *, done: bool = 
     return row
 
 
-def completion(user_id: int, module_id: str, lesson_ids: list[str]) -> Completion:
-    """Done and opened lessons among the module's current lessons."""
+def completion(user_id: int, module_id: str, lesson_ids: list[str], activity_ids: list[str] = (),
+               answered: set[str] | dict = frozenset()) -> Completion:
+    """Done and opened lessons among the module's current lessons, and how many of its current
+    activities (`activity_ids`) are among those the learner `answered`."""
     rows = db.session.scalars(select(LessonProgress).where(
         LessonProgress.user_id == user_id, LessonProgress.module_id == module_id))
     current = set(lesson_ids)
@@ -60,7 +71,8 @@ def completion(user_id: int, module_id: str, lesson_ids: list[str]) -> Completio
             opened.add(row.lesson_id)
             if row.completed_at is not None:
                 done.add(row.lesson_id)
-    return Completion(frozenset(done), frozenset(opened), len(lesson_ids))
+    return Completion(frozenset(done), frozenset(opened), len(lesson_ids),
+                      activities_done=sum(1 for a in activity_ids if a in answered), activities_total=len(activity_ids))
 
 
 def _row(user_id: int, module_id: str, lesson_id: str) -> LessonProgress | None:

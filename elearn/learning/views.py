@@ -1,17 +1,23 @@
-"""Module pages: overview, one page per lesson with next/previous, and 'mark as done'."""
+"""Module pages: overview with the learning activities, one page per lesson with next/previous,
+'mark as done', the learner's answers to cases and reflection, and the lesson-time heartbeat."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
+from elearn.catalog.labels import pick
 from elearn.catalog.models import Module, live_module
-from elearn.catalog.present import ModuleView, view_of
+from elearn.catalog.present import ModuleView, sources, view_of
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
+from elearn.learning import activities as acts
+from elearn.learning import lesson_time
 from elearn.learning.guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
+from elearn.notices import redirect_with
 
 bp = Blueprint("learning", __name__, url_prefix="/modules")
 
@@ -32,24 +38,121 @@ def _post_test(view: ModuleView) -> dict:
             "url": url_for("quizzes.start", module_id=view.id)}
 
 
-def _progress(view: ModuleView):
+def _answers(view: ModuleView) -> dict:
+    """The launched learner's answers to this module's activities in this placement, by id."""
+    launch = current_launch()
+    if launch is None or not acts.writable(view.content):   # older content: no query at all
+        return {}
+    return acts.answers_of(launch.user_id, launch.resource_link_pk, view.id)
+
+
+def _progress(view: ModuleView, answers: dict | None = None):
     """The launched user's completion of this module, or None for anonymous readers."""
     launch = current_launch()
     if launch is None:
         return None
-    return completion(launch.user_id, view.id, [lesson["id"] for lesson in view.lessons])
+    return completion(launch.user_id, view.id, [lesson["id"] for lesson in view.lessons],
+                      [a.id for a in acts.writable(view.content)], _answers(view) if answers is None else answers)
+
+
+def _source_name(doc: str, known: dict, lang: str) -> str:
+    """A source document's title, or a literature entry's reference, or its id."""
+    entry = known.get(doc) or {}
+    return pick(entry.get("title"), lang) or entry.get("reference") or doc
+
+
+def activities_view(view: ModuleView, answers: dict, refused: dict | None) -> dict | None:
+    """What the activities part of the module page shows, in the page language; None without
+    activities. `refused`: {id, message, text} of an answer sent back, to show with what was typed."""
+    data = acts.of_content(view.content)
+    if data is None:
+        return None
+    lang, known = view.lang, sources()
+
+    def writable(item: dict, kind: str) -> dict:
+        """One case or the reflection, with the learner's answer and any refusal."""
+        shown = {"id": item["id"], "kind": kind, "minutes": item.get("minutes"), "answer": answers.get(item["id"]),
+                 "refused": refused if refused and refused["id"] == item["id"] else None}
+        if kind == "case":
+            shown.update(title=pick(item.get("title"), lang), situation=view.html(pick(item.get("situation"), lang)),
+                         task=view.html(pick(item.get("task"), lang)),
+                         model_answer=view.html(pick(item.get("model_answer"), lang)),
+                         sources=[{"name": _source_name(s["doc"], known, lang), "section": s.get("section")}
+                                  for s in item.get("sources") or []])
+        else:
+            shown["prompt"] = view.html(pick(item.get("prompt"), lang))
+        return shown
+
+    return {"cases": [writable(case, "case") for case in data.get("cases") or []],
+            "reflection": writable(data["reflection"], "reflection") if data.get("reflection") else None,
+            "further_reading": [dict(item, why=pick(item.get("why"), lang)) for item in data.get("further_reading") or []],
+            "max_chars": acts.MAX_ANSWER_CHARS}
+
+
+def _render_module(module: Module, refused: dict | None = None):
+    """The module page (with an answer sent back when `refused` names one)."""
+    view = view_of(module)
+    answers = _answers(view)
+    launch = current_launch()
+    seconds = lesson_time.seconds_of(launch.user_id, module.id) if launch else None
+    return render_template("learning/module.html", view=view, labels=labels, progress=_progress(view, answers),
+                           post_test=_post_test(view), accredited=activities_for_module(module.id),
+                           registers=REGISTERS, activities=activities_view(view, answers, refused),
+                           study_load=view.content.get("study_load"),
+                           lesson_minutes=None if seconds is None else lesson_time.minutes(seconds),
+                           can_answer=bool(launch and launch.resource_link_pk))
 
 
 @bp.get("/<module_id>")
 def module_page(module_id: str):
-    """Overview: objectives, lessons with progress, key points, references, the post-test."""
+    """Overview: objectives, lessons with progress, key points, activities, references, the post-test."""
     module, not_found = _module_or_404(module_id)
     if not_found:
         return not_found
-    view = view_of(module)
-    return render_template("learning/module.html", view=view, labels=labels, progress=_progress(view),
-                           post_test=_post_test(view), accredited=activities_for_module(module.id),
-                           registers=REGISTERS)
+    return _render_module(module)
+
+
+@bp.post("/<module_id>/activities/<activity_id>")
+@launch_required()
+def save_answer(module_id: str, activity_id: str):
+    """Store the learner's answer to a case or the reflection (again: replace it), then show it."""
+    require_genuine_form()
+    module, not_found = _module_or_404(module_id)
+    if not_found:
+        return not_found
+    activity = acts.find(module.current_version.content, activity_id)
+    if activity is None:     # not an activity of this module's current version
+        abort(404, description="this module has no such case or reflection")
+    launch = current_launch()
+    if launch.resource_link_pk is None:
+        abort(400, description="answers are kept per placement; this launch has none")
+    typed = request.form.get("answer", "")
+    try:
+        acts.save_answer(launch.user_id, launch.resource_link_pk, module.id, activity, typed)
+    except acts.AnswerRefused as refusal:
+        message = (_("Write your answer before saving.") if refusal.reason == "empty" else
+                   _("Your answer is %(length)s characters long; the most is %(max)s. Shorten it and save again.",
+                     length=len(typed), max=acts.MAX_ANSWER_CHARS))
+        return _render_module(module, {"id": activity.id, "message": message, "text": typed}), 422
+    after_progress(launch.user_id, module_id)
+    return redirect_with("answer-saved", "learning.module_page", module_id=module_id, _anchor=f"activity-{activity.id}")
+
+
+@bp.post("/<module_id>/lessons/<lesson_id>/beat")
+@launch_required()
+def lesson_beat(module_id: str, lesson_id: str):
+    """A visible lesson page's heartbeat: credit the time since the learner's previous beat (capped)."""
+    require_genuine_form()
+    module, not_found = _module_or_404(module_id)
+    if not_found:
+        return not_found
+    if view_of(module).lesson(lesson_id) is None:
+        abort(404, description="this module has no such lesson")
+    launch = current_launch()
+    if launch.resource_link_pk is None:
+        return jsonify(credited=0, seconds=0)     # time is kept per placement; nothing to keep it under
+    credited = lesson_time.beat(launch.user_id, launch.resource_link_pk, module.id, start=request.form.get("start") == "1")
+    return jsonify(credited=credited, seconds=lesson_time.seconds_of(launch.user_id, module.id))
 
 
 @bp.get("/<module_id>/lessons/<lesson_id>")
@@ -72,7 +175,8 @@ def lesson_page(module_id: str, lesson_id: str):
         "learning/lesson.html", view=view, labels=labels, lesson=lesson, index=index,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        progress=_progress(view), html=view.html(lesson["html"]), cited=view.cited(lesson["html"]))
+        progress=_progress(view), html=view.html(lesson["html"]), cited=view.cited(lesson["html"]),
+        beat_seconds=lesson_time.BEAT_SECONDS)
 
 
 @bp.post("/<module_id>/lessons/<lesson_id>/done")

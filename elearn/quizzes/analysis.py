@@ -17,12 +17,13 @@ Every item counts one mark, so facility F = mean(x_i) / max(x_i) = mean(x_i).
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+
+from elearn import csvsafe
 
 TOO_EASY, TOO_HARD, NOT_DISCRIMINATING = "too_easy", "too_hard", "not_discriminating"
 FACILITY_HIGH = 0.8
@@ -123,7 +124,7 @@ def _covariance(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> Fraction | No
 def to_csv(analysis: Analysis, decimal_comma: bool = False) -> str:
     """The item table as CSV (percentages like Moodle); `decimal_comma` for Dutch spreadsheets (;)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if decimal_comma else ",", lineterminator="\n")
+    writer = csvsafe.writer(out, delimiter=";" if decimal_comma else ",", lineterminator="\n")
     writer.writerow(["item", "attempts", "facility_percent", "sd_percent", "discrimination_index", "flags"])
 
     def number(value: float | None) -> str:
