@@ -111,7 +111,7 @@ def test_module_is_complete_only_with_every_case_and_the_reflection(with_activit
         module = db.session.get(Module, MODULE)
         assert activities_complete(user_id, module)
         assert not activities_complete(user_id, module, resource_link_pk=-1)        # not in another placement
-        assert activities_complete(user_id, db.session.get(Module, "beta-teams"))   # no activities: nothing needed
+        assert not activities_complete(user_id, db.session.get(Module, "beta-teams"))  # its own cases are not done
 
 
 def test_module_without_activities_is_unchanged(loaded, tool, platform, browser):
