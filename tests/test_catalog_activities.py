@@ -1,36 +1,14 @@
 """`courses check` on activities.yaml and literature in sources.yaml: each fault is planted in a copy
 of the valid fixture and must come back with its file, its line and its rule."""
-import shutil
-from pathlib import Path
 
 import pytest
 
 from elearn.catalog.validate import check_directory
 
-VALID = Path(__file__).parent / "fixtures" / "courses_valid"
+from catalog_support import VALID, plant, valid_copy  # noqa: F401 (valid_copy: a fixture)
+from catalog_support import problems as messages
+
 ACTIVITIES = "modules/alpha-value/activities.yaml"
-
-
-@pytest.fixture()
-def valid_copy(tmp_path) -> Path:
-    """A writable copy of the valid fixture."""
-    target = tmp_path / "courses"
-    shutil.copytree(VALID, target)
-    return target
-
-
-def plant(root: Path, name: str, old: str, new: str) -> int:
-    """Replace the first `old` in file `name` by `new`; return the line `new` starts on."""
-    path = root / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (name, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[:text.index(old)].count("\n") + 1
-
-
-def messages(root: Path, severity: str = "error") -> list[str]:
-    """Every problem as `courses check` prints it: path:line: message [rule]."""
-    return [str(p) for p in check_directory(root).problems.items if p.severity == severity]
 
 
 def test_the_valid_fixture_has_activities_and_literature_and_passes(valid_copy):
