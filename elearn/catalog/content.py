@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from elearn.catalog import figures as figure_files
 from elearn.catalog import study_load
 from elearn.catalog.render import RENDER_VERSION, cited_sources, plain_title, render_markdown
 from elearn.catalog.schema import LANGS
@@ -50,12 +51,16 @@ def module_content(module: ModuleSource, sources: dict | None = None) -> dict:
     content = plain(module.meta)
     content.setdefault("domains", [])
     content["lessons"], content["key_points"], content["references"], content["sources_cited"] = {}, {}, {}, []
+    content["figures"] = {}
     for lang in LANGS:
         doc = module.texts[lang]
         lesson_ids = {s.id for s in doc.sections if s.id}
+        shown = figures_shown(module, lang)
+        for entry in shown.values():
+            content["figures"][entry["file"]] = module.figures[entry["file"]].decode("utf-8")
         lessons = []
         for section in doc.sections:
-            html = render_markdown("\n".join([f"## {section.title} {{#{section.id}}}"] + section.body), lesson_ids)
+            html = render_markdown("\n".join([f"## {section.title} {{#{section.id}}}"] + section.body), lesson_ids, shown)
             if section.id in ("key-points", "references"):
                 content[section.id.replace("-", "_")][lang] = html
             else:
@@ -67,6 +72,19 @@ def module_content(module: ModuleSource, sources: dict | None = None) -> dict:
     content["activities"] = activities_content(module, sources or {})
     content["study_load"] = study_load.derive(module)
     return content
+
+
+def figures_shown(module: ModuleSource, lang: str) -> dict[str, dict]:
+    """{name as referenced: {file, width, height}} of the figures the lessons of `lang` reference
+    (checked: every file exists and is a safe SVG with a viewBox)."""
+    shown = {}
+    for section in module.texts[lang].sections:
+        for ref in figure_files.references(section.body, section.body_start)[0]:
+            file = figure_files.file_for(ref.name, lang, module.figures)
+            if file is not None and ref.name not in shown:
+                info = figure_files.inspect_svg(module.figures[file])
+                shown[ref.name] = {"file": file, "width": info.width, "height": info.height}
+    return shown
 
 
 def activities_content(module: ModuleSource, sources: dict) -> dict | None:

@@ -20,6 +20,7 @@ class ModuleView:
     lang: str
     content: dict
     quiz: dict
+    number: int = 0     # the version's number: figure URLs name it, so a page shows its own version's figures
 
     @property
     def id(self) -> str:
@@ -56,7 +57,12 @@ class ModuleView:
     def html(self, stored: str) -> Markup:
         """Stored lesson HTML with catalog links resolved for this request."""
         return resolve_links(stored, sources=sources(), lang=self.lang,
-                             module_url=module_url, lesson_url=lambda lesson_id: self.lesson_url(lesson_id))
+                             module_url=module_url, lesson_url=lambda lesson_id: self.lesson_url(lesson_id),
+                             figure_url=self.figure_url)
+
+    def figure_url(self, file: str) -> str:
+        """A figure file of this version (public course content: no launch token in the URL)."""
+        return url_for("learning.figure", module_id=self.id, number=self.number, name=file, lt=None)
 
     def lesson_url(self, lesson_id: str) -> str:
         """A lesson's page; the closing sections live on the module page."""
@@ -86,7 +92,7 @@ class ModuleView:
 def view_of(module: Module, lang: str | None = None) -> ModuleView:
     """The current version of `module` in `lang` (the page language by default)."""
     version = module.current_version
-    return ModuleView(module, lang or content_lang(), version.content, version.quiz)
+    return ModuleView(module, lang or content_lang(), version.content, version.quiz, version.number)
 
 
 def module_url(module_id: str, lesson_id: str | None = None) -> str:

@@ -76,10 +76,12 @@ def check_parallel(report: FileReporter, nl_lessons: list[str], en_lessons: list
 
 
 def check_links(report: FileReporter, doc: TextDoc, sources, module_lessons: dict[str, list[str]]) -> None:
-    """Every link is source:ID, module:ID, #anchor in this file, or http(s)/mailto."""
+    """Every link is source:ID, module:ID, #anchor in this file, or http(s)/mailto; figure: references
+    are checked by rules_figures."""
     anchors = doc.anchor_ids()
     for link in doc.links:
-        check_link(report, link.target, link.line, anchors, sources, module_lessons)
+        if not link.target.startswith("figure:"):
+            check_link(report, link.target, link.line, anchors, sources, module_lessons)
 
 
 def check_link(report: FileReporter, target: str, line: int, anchors: set[str], sources,
@@ -101,5 +103,7 @@ def check_link(report: FileReporter, target: str, line: int, anchors: set[str], 
             report.error(line, f"link '{target}': module '{module_id}' has no lesson '{fragment}'", "link.anchor")
     elif scheme in ("http", "https", "mailto") and rest:
         return
+    elif scheme == "figure":
+        report.error(line, f"link '{target}': figures go in the lessons of nl.md and en.md only", "link.scheme")
     else:
         report.error(line, f"link '{target}': use source:ID, module:ID, #lesson-id or https://", "link.scheme")

@@ -5,11 +5,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elearn.catalog import mdsrc, yamlsrc
+from elearn.catalog import figures, mdsrc, yamlsrc
 from elearn.catalog.problems import FileReporter, Problems
 from elearn.catalog.rules_activities import ModuleContext, check_activities
 from elearn.catalog import study_load
 from elearn.catalog.rules_course import check_course, check_course_load, check_self_assessment, check_sources
+from elearn.catalog.rules_figures import check_figures
 from elearn.catalog.rules_module import check_module
 from elearn.catalog.rules_quiz import check_quiz, keyed_longest
 from elearn.catalog.rules_text import check_links, check_parallel, check_text
@@ -33,6 +34,7 @@ class ModuleSource:
     phases: list[str] = field(default_factory=list)
     load: dict = field(default_factory=dict)          # study_load.derive(): claimed, derived, parts
     longest_keyed: tuple[int, int] = (0, 0)           # (keyed longest, single-choice items)
+    figures: dict[str, bytes] = field(default_factory=dict)  # figures/*.svg by file name
     digest: str = ""                                  # sha256 of the module's files
 
 
@@ -64,7 +66,7 @@ class CheckResult:
     def only_modules(self, module_ids) -> "CheckResult":
         """The same result showing only problems in the given modules' files (ok stays global)."""
         folders = {(self.content.root / "modules" / m).resolve() for m in module_ids}
-        kept = [p for p in self.problems.items if Path(p.path).resolve().parent in folders]
+        kept = [p for p in self.problems.items if folders & set(Path(p.path).resolve().parents[:2])]
         return FilteredResult(Problems(kept), self.content, self.problems)
 
 
@@ -141,6 +143,9 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
         path = folder / name
         if path.is_file():
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    module.figures = _read_figures(folder / figures.FOLDER)
+    for name, data in sorted(module.figures.items()):
+        digest.update(f"{figures.FOLDER}/{name}".encode() + b"\0" + data + b"\0")
     module.digest = digest.hexdigest()
     module.meta = _read_yaml(problems, folder / "module.yaml")
     if module.meta is not None:
@@ -167,10 +172,24 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
     return module
 
 
+def _read_figures(folder: Path) -> dict[str, bytes]:
+    """The SVG files of a module's figures/ folder by name (an oversized file is kept only up to one
+    byte past the limit, enough for the size rule to refuse it)."""
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(folder.glob("*.svg")):
+        if path.is_file():
+            with path.open("rb") as handle:
+                found[path.name] = handle.read(figures.MAX_BYTES + 1)
+    return found
+
+
 def _check_module_content(problems, module, objectives, sources, module_lessons, content) -> None:
     """Links in the texts and the quiz pool (these need every module and source known)."""
     for lang, doc in module.texts.items():
         check_links(FileReporter(problems, module.folder / f"{lang}.md"), doc, sources, module_lessons)
+    check_figures(problems, module)
     if module.quiz is not None:
         check_quiz(FileReporter(problems, module.folder / "quiz.yaml"), module.quiz, objectives, sources)
         items = module.quiz.get("items") if hasattr(module.quiz, "get") else None

@@ -2,14 +2,15 @@
 'mark as done', the learner's answers to cases and reflection, and the lesson-time heartbeat."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
 from elearn.catalog.labels import pick
-from elearn.catalog.models import Module, live_module
+from elearn.catalog.models import Module, ModuleVersion, live_module
 from elearn.catalog.present import ModuleView, sources, view_of
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
@@ -20,6 +21,8 @@ from elearn.learning.progress import completion, record_lesson
 from elearn.notices import redirect_with
 
 bp = Blueprint("learning", __name__, url_prefix="/modules")
+# A figure is an image, never a document: nothing in it may run or load, even opened on its own.
+FIGURE_CSP = "default-src 'none'; sandbox"
 
 
 def _module_or_404(module_id: str) -> tuple[Module | None, object]:
@@ -177,6 +180,24 @@ def lesson_page(module_id: str, lesson_id: str):
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         progress=_progress(view), html=view.html(lesson["html"]), cited=view.cited(lesson["html"]),
         beat_seconds=lesson_time.BEAT_SECONDS)
+
+
+@bp.get("/<module_id>/v<int:number>/figures/<name>")
+def figure(module_id: str, number: int, name: str):
+    """One figure of one loaded version of a live module, from the version content (never the disk)."""
+    if live_module(module_id) is None:
+        abort(404)
+    version = db.session.scalar(select(ModuleVersion).where(ModuleVersion.module_id == module_id,
+                                                               ModuleVersion.number == number))
+    svg = (version.content.get("figures") or {}).get(name) if version is not None else None
+    if svg is None:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = FIGURE_CSP
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    # A version's content never changes (it is named by its hash), so its figures may be kept.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @bp.post("/<module_id>/lessons/<lesson_id>/done")
