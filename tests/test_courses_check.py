@@ -31,6 +31,7 @@ EXPECTED_FAULTS = {
     ("modules/beta-teams/quiz.yaml", 83, "quiz.correct"),
     ("modules/gamma-data/module.yaml", 2, "module.pillar"),
     ("modules/gamma-data/module.yaml", 8, "module.modes"),
+    ("modules/gamma-data/module.yaml", 18, "module.canmeds"),  # 'researcher' is no CanMEDS role
     ("modules/gamma-data/nl.md", 6, "link.source"),          # source:099
     ("modules/gamma-data/nl.md", 15, "md.lesson-id"),        # ## heading without {#id}
     ("modules/gamma-data/en.md", 2, "md.lang"),
@@ -77,7 +78,7 @@ def test_broken_fixture_fails_the_command_with_file_line_messages(runner):
     assert result.exit_code == 1
     assert ("broken_courses/modules/alpha-value/quiz.yaml:16: item 'single-1' choice 'b': "
             "missing feedback.en [quiz.feedback]") in result.output
-    assert "FAILED: 35 error(s)" in result.output
+    assert "FAILED: 36 error(s)" in result.output
 
 
 def test_json_output_lists_problems(runner):
@@ -130,6 +131,42 @@ def test_uncovered_objective_and_unknown_key(valid_copy):
     problems = check_directory(valid_copy).problems.errors
     assert any(p.rule == "quiz.coverage" and "apply-idea" in p.message for p in problems)
     assert any(p.rule == "schema.unknown-key" and p.line == 8 for p in problems)
+
+
+@pytest.mark.parametrize("new, rule, words", [
+    ("canmeds: [scholar, researcher]", "module.canmeds", "canmeds: 'researcher' must be one of: medical-expert"),
+    ("canmeds: [scholar, scholar]", "module.canmeds", "canmeds: 'scholar' listed twice"),
+    ("canmeds: []", "schema.length", "'canmeds' needs at least 1 item(s)"),
+    ("canmeds: leader", "schema.type", "'canmeds' must be a list"),
+], ids=["unknown-role", "twice", "empty", "not-a-list"])
+def test_canmeds_roles_are_checked_with_file_and_line(runner, valid_copy, new, rule, words):
+    module_yaml = valid_copy / "modules" / "alpha-value" / "module.yaml"
+    text = module_yaml.read_text()
+    module_yaml.write_text(text.replace("canmeds: [medical-expert, communicator, scholar]", new))
+    line = text.count("\n")                                   # canmeds is the file's last line
+    result = runner.invoke(args=["courses", "check", "--dir", str(valid_copy)])
+    assert result.exit_code == 1
+    assert f"modules/alpha-value/module.yaml:{line}: {words}" in result.output, result.output
+    assert f"[{rule}]" in result.output
+
+
+def test_a_module_without_canmeds_roles_fails_the_check(valid_copy):
+    module_yaml = valid_copy / "modules" / "beta-teams" / "module.yaml"
+    module_yaml.write_text(module_yaml.read_text().replace("canmeds: [collaborator, leader]\n", ""))
+    problems = [p for p in check_directory(valid_copy).problems.errors if p.path.endswith("beta-teams/module.yaml")]
+    assert [(p.line, p.rule, p.message) for p in problems] == [(1, "schema.required", "missing 'canmeds'")]
+
+
+def test_every_real_module_names_its_canmeds_roles():
+    import yaml
+
+    from elearn.catalog.canmeds import IDS
+
+    modules = sorted((Path(__file__).parent.parent / "courses" / "modules").glob("*/module.yaml"))
+    assert len(modules) >= 20
+    for path in modules:
+        roles = yaml.safe_load(path.read_text()).get("canmeds") or []
+        assert roles and set(roles) <= set(IDS), path
 
 
 # Found by atheris (tests/fuzz/fuzz_course_files.py and its regress-* inputs): each of these made

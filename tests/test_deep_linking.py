@@ -221,6 +221,28 @@ def test_filters_search_and_the_matrix(loaded, tool, platform, browser):
     assert shown(clear="1", q="teams")[0] == ["alpha-value", "beta-teams", "gamma-data"]
 
 
+def test_the_canmeds_role_filter_shows_the_modules_serving_that_role(loaded, tool, platform, browser):
+    _, lt = open_picker(platform, browser, locale="nl")
+
+    def shown(**args):
+        page = browser.get(f"{tool.url}/picker/", params=dict(args, lt=lt))
+        assert page.status_code == 200, page.text[:300]
+        return re.findall(r'<li class="pick-item[^"]*">\s*<div class="pick-head">\s*<input[^>]*value="([^"]+)"[^>]*id="pick-', page.text), page
+
+    ids, page = shown()
+    assert ids == ["alpha-value", "beta-teams", "gamma-data"]
+    assert '<option value="health-advocate" >Gezondheidsbevorderaar</option>' in page.text   # every role, in Dutch
+    assert shown(role="scholar")[0] == ["alpha-value", "gamma-data"]
+    assert shown(role="leader")[0] == ["beta-teams"]
+    assert shown(role="communicator", phase="A")[0] == ["alpha-value"]
+    ids, page = shown(role="health-advocate")
+    assert ids == [] and "Geen enkele module past bij deze filters." in page.text
+    assert shown(role="nonsense")[0] == ["alpha-value", "beta-teams", "gamma-data"]   # unknown: all roles
+    matrix = shown(role="leader")[1].text                                          # the matrix counts follow the role
+    assert 'value="implementation:C"' in matrix and 'value="principles:A"' not in matrix
+    assert "Samenwerker, Leider" in shown(role="leader")[1].text                    # the module's roles in its details
+
+
 def test_module_details_are_there_before_choosing(loaded, tool, platform, browser):
     page, _ = open_picker(platform, browser, locale="en")
     alpha = page.text.split('id="pick-alpha-value"', 1)[1].split('<li class="pick-item', 1)[0]

@@ -51,7 +51,7 @@ class Status:
         return self.within_period and all(r.met for r in self.requirements)
 
 
-def _lessons_done(user_id: int, module: Module) -> tuple[int, int]:
+def lessons_done(user_id: int, module: Module) -> tuple[int, int]:
     """(done, total) lessons of the module's current version."""
     lessons = [lesson["id"] for lesson in module.current_version.content["lessons"].get("nl", [])]
     done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
@@ -60,7 +60,7 @@ def _lessons_done(user_id: int, module: Module) -> tuple[int, int]:
     return len(done & set(lessons)), len(lessons)
 
 
-def _best_attempt(user_id: int, module_id: str, pass_mark: float | None) -> Attempt | None:
+def best_attempt(user_id: int, module_id: str, pass_mark: float | None) -> Attempt | None:
     """The learner's best finished attempt at the module's post-test, in any placement."""
     attempts = [a for a in db.session.scalars(select(Attempt).where(
         Attempt.user_id == user_id, Attempt.module_id == module_id, Attempt.finished_at.is_not(None)))]
@@ -87,12 +87,12 @@ def status(activity: Activity, user_id: int, today: date | None = None) -> Statu
     requirements: list[Requirement] = []
     versions, percents = {}, []
     if rule.get("lessons"):
-        counts = [_lessons_done(user_id, m) for m in modules]
+        counts = [lessons_done(user_id, m) for m in modules]
         requirements.append(Requirement("lessons", all(d >= t for d, t in counts),
                                         {"done": sum(d for d, _ in counts), "total": sum(t for _, t in counts)}))
     if rule.get("activities"):
         requirements.append(Requirement("activities", all(activities_complete(user_id, m) for m in modules)))
-    best = {m.id: _best_attempt(user_id, m.id, rule.get("pass_mark")) for m in modules}
+    best = {m.id: best_attempt(user_id, m.id, rule.get("pass_mark")) for m in modules}
     for module_id, attempt in best.items():
         if attempt is not None:
             versions[module_id] = attempt.version.number

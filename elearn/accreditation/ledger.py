@@ -58,14 +58,16 @@ def _lock() -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(7412093)"))
 
 
-def _append(kind: str, record_code: str, activity_id: int, user_id: int | None, payload: dict,
-            corrects_seq: int = 0) -> LedgerEntry:
-    """Add one entry at the end of the chain (caller commits)."""
+def _append(kind: str, record_code: str, activity_id: int | None, user_id: int | None, payload: dict,
+            corrects_seq: int = 0, module_id: str | None = None) -> LedgerEntry:
+    """Add one entry at the end of the chain (caller commits); a participation record's entries name
+    its module instead of an activity."""
     _lock()
     last = db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(1)).first()
     seq = (last.seq if last else 0) + 1
     created_at = utcnow()
-    entry = LedgerEntry(seq=seq, kind=kind, record_code=record_code, activity_id=activity_id, user_id=user_id,
+    entry = LedgerEntry(seq=seq, kind=kind, record_code=record_code, activity_id=activity_id, module_id=module_id,
+                        user_id=user_id,
                         corrects_seq=corrects_seq, payload=payload, prev_hash=last.hash if last else GENESIS,
                         created_at=created_at)
     entry.hash = entry_hash(entry.prev_hash, seq, kind, record_code, payload, created_at)
@@ -80,20 +82,32 @@ def _append(kind: str, record_code: str, activity_id: int, user_id: int | None, 
 
 def record_once(activity_id: int, user_id: int, subject: dict, facts: dict, tries: int = 5) -> LedgerEntry:
     """The record of this learner for this activity, created if there is none (safe under races)."""
+    return _once(lambda: find_record(activity_id, user_id), {"activity_id": activity_id}, user_id, subject, facts,
+                 tries)
+
+
+def participation_once(module_id: str, user_id: int, subject: dict, facts: dict, tries: int = 5) -> LedgerEntry:
+    """The participation record of this learner for this module, created if there is none (safe under races)."""
+    return _once(lambda: find_participation(module_id, user_id), {"activity_id": None, "module_id": module_id},
+                 user_id, subject, facts, tries)
+
+
+def _once(find, of: dict, user_id: int, subject: dict, facts: dict, tries: int) -> LedgerEntry:
+    """The record `find` returns, else a new one appended for `of` (its activity or module)."""
     for _ in range(tries):
-        existing = find_record(activity_id, user_id)
+        existing = find()
         if existing is not None:
             return existing
         code, salt = new_code(), secrets.token_hex(16)
         try:
-            entry = _append("record", code, activity_id, user_id,
-                            dict(facts, subject_commitment=commitment(salt, subject)))
+            entry = _append("record", code, user_id=user_id,
+                            payload=dict(facts, subject_commitment=commitment(salt, subject)), **of)
             db.session.add(RecordSubject(record_code=code, salt=salt, subject=subject))
             db.session.commit()
             return entry
         except IntegrityError:   # another request appended first (same seq, or the same record)
             db.session.rollback()
-    existing = find_record(activity_id, user_id)
+    existing = find()
     if existing is None:
         raise RuntimeError("could not append to the accreditation ledger")
     return existing
@@ -105,7 +119,8 @@ def correct(record_code: str, changes: dict, reason: str, by: str) -> LedgerEntr
     if original is None:
         raise LookupError(record_code)
     entry = _append("correction", record_code, original.activity_id, original.user_id,
-                    {"changes": changes, "reason": reason, "by": by}, corrects_seq=original.seq)
+                    {"changes": changes, "reason": reason, "by": by}, corrects_seq=original.seq,
+                    module_id=original.module_id)
     db.session.commit()
     return entry
 
@@ -113,6 +128,11 @@ def correct(record_code: str, changes: dict, reason: str, by: str) -> LedgerEntr
 def find_record(activity_id: int, user_id: int) -> LedgerEntry | None:
     """A learner's record for an activity."""
     return db.session.scalar(select(LedgerEntry).filter_by(activity_id=activity_id, user_id=user_id, kind="record"))
+
+
+def find_participation(module_id: str, user_id: int) -> LedgerEntry | None:
+    """A learner's participation record for a module."""
+    return db.session.scalar(select(LedgerEntry).filter_by(module_id=module_id, user_id=user_id, kind="record"))
 
 
 def current_facts(record_code: str) -> dict | None:
@@ -138,7 +158,7 @@ def erase_person(user_id: int, by: str) -> int:
         if subject is not None:
             db.session.delete(subject)
         _append("erasure", record.record_code, record.activity_id, None, {"by": by, "reason": "data subject request"},
-                corrects_seq=record.seq)
+                corrects_seq=record.seq, module_id=record.module_id)
     for entry in db.session.scalars(select(LedgerEntry).filter_by(user_id=user_id)):
         entry.user_id = None   # not hashed: only the link to the account goes
     db.session.commit()

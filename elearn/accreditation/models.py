@@ -132,18 +132,24 @@ class Attestation(db.Model):
 class LedgerEntry(db.Model):
     """One entry of the append-only ledger: a record, a correction of one, or an erasure note.
 
-    `payload` holds no personal data (only `subject_commitment`); `hash` = sha256 of the previous
-    hash and the canonical JSON of (seq, kind, record_code, payload, created_at).
+    A record is either accredited (of an activity: `activity_id`) or a participation record (of one
+    completed module, no points, no register: `module_id`, see accreditation.participation); the
+    payload's `record_type` says which. `payload` holds no personal data (only `subject_commitment`);
+    `hash` = sha256 of the previous hash and the canonical JSON of (seq, kind, record_code, payload,
+    created_at).
     """
 
     __tablename__ = "accreditation_ledger"
     __table_args__ = (UniqueConstraint("activity_id", "user_id", "kind", "corrects_seq",
-                                       name="uq_accreditation_ledger_once"),)
+                                       name="uq_accreditation_ledger_once"),
+                      UniqueConstraint("module_id", "user_id", "kind", "corrects_seq",
+                                       name="uq_accreditation_ledger_participation_once"))
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(16))              # "record" | "correction" | "erasure"
     record_code: Mapped[str] = mapped_column(String(32), index=True)   # the verification code
-    activity_id: Mapped[int] = mapped_column(ForeignKey("accreditation_activities.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("accreditation_activities.id"))   # None: participation
+    module_id: Mapped[str | None] = mapped_column(String(64))   # a participation record's module; None otherwise
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     corrects_seq: Mapped[int] = mapped_column(Integer, default=0)   # 0 for records; the corrected seq otherwise
     payload: Mapped[dict] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from elearn.accreditation import completion, ledger
+from elearn.accreditation import completion, ledger, participation
 from elearn.accreditation.models import (Activity, Attestation, EvaluationDone, EvaluationResponse,
                                          ProfessionalIdentity)
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
@@ -93,6 +93,8 @@ def try_record(activity: Activity, user_id: int):
 
 
 def after_progress(user_id: int, module_id: str) -> None:
-    """A learner finished a lesson or a post-test: record any activity now complete."""
+    """A learner finished a lesson, an answer or a post-test: record the module's participation
+    when it is now complete, and any accredited activity now complete."""
+    participation.try_record(user_id, module_id)
     for activity in activities_for_module(module_id):
         try_record(activity, user_id)

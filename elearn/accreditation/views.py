@@ -142,11 +142,13 @@ def attestation(activity_id: int):
     return redirect_with("attestation-saved", "accreditation.claim", activity_id=activity_id)
 
 
-def _records(user_id: int) -> list[tuple[LedgerEntry, dict]]:
-    """The learner's records with their current facts, newest first."""
-    entries = db.session.scalars(select(LedgerEntry).filter_by(user_id=user_id, kind="record")
-                                 .order_by(LedgerEntry.seq.desc()))
-    return [(e, ledger.current_facts(e.record_code)) for e in entries]
+def _records(user_id: int, participation: bool = False) -> list[tuple[LedgerEntry, dict]]:
+    """The learner's accredited records (or, with `participation`, all records) with their current
+    facts, newest first."""
+    query = select(LedgerEntry).filter_by(user_id=user_id, kind="record").order_by(LedgerEntry.seq.desc())
+    if not participation:
+        query = query.where(LedgerEntry.activity_id.is_not(None))
+    return [(e, ledger.current_facts(e.record_code)) for e in db.session.scalars(query)]
 
 
 @bp.get("/transcript")
@@ -156,6 +158,39 @@ def transcript():
     records = _records(current_launch().user_id)
     return render_template("accreditation/transcript.html", records=records, registers=REGISTERS,
                            links={e.record_code: _certificate_links(e.record_code) for e, _f in records})
+
+
+def _portfolio():
+    """The launched learner's portfolio in the page language."""
+    from elearn.accreditation.portfolio import portfolio_of
+    from elearn.launch.models import User
+
+    user = db.session.get(User, current_launch().user_id)
+    return portfolio_of(user.id, content_lang(), fallback_name=(user.name or "") if user else "")
+
+
+@bp.get("/portfolio")
+@launch_required()
+def portfolio():
+    """Every module the learner completed, with roles, hours and their reflection; the PDF to download."""
+    found = _portfolio()
+    return render_template("accreditation/portfolio.html", portfolio=found, lang=content_lang(),
+                           links={item.code: _certificate_links(item.code) for item in found.items})
+
+
+@bp.get("/portfolio.pdf")
+@launch_required()
+def portfolio_pdf():
+    """The portfolio as one PDF in the learner's language, for upload to a training portfolio."""
+    from elearn.certificates import portfolio_pdf as document
+    from elearn.certificates.records import absolute
+
+    lang = content_lang()
+    body = document.render(_portfolio(), lang, absolute("certificates.verify"),
+                           font_dir=current_app.config.get("CERTIFICATE_FONT_DIR"))
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{document.filename(lang)}.pdf"',
+        "Cache-Control": "private, no-store"})
 
 
 @bp.get("/transcript.csv")
@@ -192,7 +227,7 @@ def privacy():
     """What the tool keeps about the learner; download it, or ask for erasure."""
     identity = db.session.get(ProfessionalIdentity, current_launch().user_id)
     return render_template("accreditation/privacy.html", identity=identity,
-                           records=len(_records(current_launch().user_id)))
+                           records=len(_records(current_launch().user_id, participation=True)))
 
 
 @bp.post("/erase")

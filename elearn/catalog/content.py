@@ -13,7 +13,7 @@ from elearn.catalog.yamlsrc import LDict, LList
 
 # Fields whose values are ids: kept exactly as written (`true` stays "true", `002` stays "002").
 ID_KEYS = {"id", "doc", "objective", "topic", "pillar", "primary_phase", "phase", "type", "source"}
-ID_LIST_KEYS = {"correct", "modules", "domains", "phases", "modes"}
+ID_LIST_KEYS = {"correct", "modules", "domains", "phases", "modes", "canmeds"}
 
 
 def plain(value, key: str | None = None):
@@ -50,6 +50,7 @@ def module_content(module: ModuleSource, sources: dict | None = None) -> dict:
     sources_document(), for the references of further reading."""
     content = plain(module.meta)
     content.setdefault("domains", [])
+    content.setdefault("canmeds", [])
     content["lessons"], content["key_points"], content["references"], content["sources_cited"] = {}, {}, {}, []
     content["figures"] = {}
     for lang in LANGS:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import url_for
 from markupsafe import Markup
 
+from elearn.catalog import canmeds
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import Course, Module, get_document, live_courses, live_modules
 from elearn.catalog.render import resolve_links
@@ -41,6 +42,11 @@ class ModuleView:
     def objectives(self) -> list[str]:
         """Learning objectives in the page language."""
         return [pick(o, self.lang) for o in self.content.get("objectives", [])]
+
+    @property
+    def canmeds(self) -> list[str]:
+        """The CanMEDS roles the module serves, named in the page language."""
+        return canmeds.labels(self.content.get("canmeds"), self.lang)
 
     @property
     def lessons(self) -> list[dict]:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
-from elearn.catalog.schema import DOMAINS, ID_MAX, MODES, PHASES, PILLARS, Fields, is_mapping
+from elearn.catalog.schema import CANMEDS, DOMAINS, ID_MAX, MODES, PHASES, PILLARS, Fields, is_mapping
 
 REQUIRED = ("id", "pillar", "topic", "title", "summary", "phases", "primary_phase", "modes",
-            "study_load_minutes", "objectives")
+            "study_load_minutes", "objectives", "canmeds")
 OPTIONAL = ("domains",)
 
 
@@ -29,6 +29,7 @@ def check_module(report: FileReporter, data, folder: str) -> dict | None:
         fields.error("primary_phase", f"primary_phase '{primary}' is not one of phases {phases}",
                      "module.primary-phase")
     _enum_list(fields, "modes", MODES, "module.modes")
+    _enum_list(fields, "canmeds", CANMEDS, "module.canmeds")
     load = fields.integer("study_load_minutes", 15, 24 * 60)
     if load is not None and load % 15:
         fields.error("study_load_minutes", f"study_load_minutes {load} must be a multiple of 15", "module.load")

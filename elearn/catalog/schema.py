@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from elearn.catalog.canmeds import IDS as ROLE_IDS
 from elearn.catalog.problems import FileReporter
 from elearn.catalog.yamlsrc import LDict, LList
 
@@ -12,6 +13,7 @@ LANGS = ("nl", "en")
 PILLARS = ("principles", "implementation", "preconditions")
 PHASES = ("A", "B", "C")
 MODES = ("online-course", "workshop", "masterclass", "inspiration-visit")
+CANMEDS = ROLE_IDS   # elearn.catalog.canmeds: the roles a module serves
 DOMAIN_QUESTION_COUNTS = {
     "multidisciplinary-team": 6,
     "care-pathways-outcomes": 3,

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 
 import jwt
 
+from elearn.catalog import canmeds
 from elearn.certificates import texts
 from elearn.certificates.keys import ALGORITHM, private_key, signing_key
 from elearn.certificates.records import Record
@@ -56,18 +57,48 @@ def identity_hash(value: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((value + salt).encode()).hexdigest()
 
 
+CANMEDS_FRAMEWORK = "https://www.royalcollege.ca/en/canmeds/canmeds-framework.html"
+
+
+def _participation_achievement(record: Record, base: str, lang: str, issuer: dict) -> dict:
+    """The Achievement of a participation record: the module completed (a Course, no credits),
+    aligned to the CanMEDS roles it serves."""
+    facts = record.facts
+    title = texts.title(facts, lang)
+    roles = canmeds.labels(facts.get("canmeds"), lang)
+    return {
+        "id": "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/modules/{facts.get('module_id')}")),
+        "type": ["Achievement"],
+        "achievementType": "Course",
+        "name": title,
+        "description": texts.participation(lang, "credential_description").format(
+            title=title, hours=texts.hours(facts.get("study_load_minutes"), lang) or "—", roles=", ".join(roles)),
+        "criteria": {"narrative": texts.participation(lang, "criteria")},
+        "creator": issuer,
+        "humanCode": str(facts.get("module_id") or ""),
+        "fieldOfStudy": texts.t(lang, "field_of_study"),
+        "inLanguage": lang,
+        "tag": roles,
+        "alignment": [{"type": ["Alignment"], "targetName": name, "targetFramework": "CanMEDS",
+                       "targetCode": role, "targetType": "ext:CanMEDSRole", "targetUrl": CANMEDS_FRAMEWORK}
+                      for role, name in zip([r for r in canmeds.IDS if r in (facts.get("canmeds") or [])], roles)],
+    }
+
+
 def build(record: Record, base: str, lang: str, rule: dict | None = None) -> dict:
     """The unsigned OpenBadgeCredential of a record that still has its person."""
     if record.subject is None:
         raise LookupError("the personal data of this record was erased")
     lang = texts.lang_of(lang)
     facts = record.facts
+    if facts.get("record_type") == "participation":
+        return _credential(record, base, lang, _participation_achievement(
+            record, base, lang, _issuer(facts, base)))
     title = texts.title(facts, lang)
     register = texts.register_name(facts.get("register"))
     points = facts.get("points")
     kind = texts.points_kind(facts.get("points_kind"), lang)
-    issuer = {"id": f"{base}/", "type": ["Profile"], "name": facts.get("provider") or "VBHC Academy",
-              "url": f"{base}/"}
+    issuer = _issuer(facts, base)
     achievement_id = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/accreditation/activities/"
                                                                      f"{facts.get('activity_id')}"))
     achievement = {
@@ -88,6 +119,19 @@ def build(record: Record, base: str, lang: str, rule: dict | None = None) -> dic
     }
     if points is not None:
         achievement["creditsAvailable"] = float(points)
+    return _credential(record, base, lang, achievement)
+
+
+def _issuer(facts: dict, base: str) -> dict:
+    """The academy as the credential's issuer (a Profile)."""
+    return {"id": f"{base}/", "type": ["Profile"], "name": facts.get("provider") or "VBHC Academy", "url": f"{base}/"}
+
+
+def _credential(record: Record, base: str, lang: str, achievement: dict) -> dict:
+    """The credential around an achievement: the person, credits, completion date and post-test result."""
+    facts = record.facts
+    points = facts.get("points")
+    achievement_id = achievement["id"]
     versions = facts.get("module_versions") or {}
     if versions:
         achievement["version"] = ", ".join(f"{module} v{number}" for module, number in sorted(versions.items()))
@@ -117,9 +161,9 @@ def build(record: Record, base: str, lang: str, rule: dict | None = None) -> dic
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": f"{base}/verify/{record.code}",
         "type": list(TYPES),
-        "name": title,
+        "name": achievement["name"],
         "description": achievement["description"],
-        "issuer": issuer,
+        "issuer": achievement["creator"],
         "validFrom": _iso(record.issued_at),
         "credentialSubject": subject,
     }

@@ -15,6 +15,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from elearn.catalog import canmeds
 from elearn.certificates import texts
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
@@ -58,6 +59,9 @@ class CertificateData:
     post_test: str | None
     provider: str
     issued_on: str
+    kind: str = "accreditation"     # or "participation": a completed module, no points (other words and facts)
+    roles: str = ""                 # participation: the module's CanMEDS roles, named
+    study_load: str = ""            # participation: the module's study load in hours
 
 
 _REPLACEMENTS = {"–": "-", "—": "-", "‐": "-", "‑": "-", "‘": "'", "’": "'", "‚": ",", "“": '"', "”": '"',
@@ -161,11 +165,13 @@ def _qr(pdf: _Certificate, url: str, x: float, y: float, size: float) -> None:
 def render(data: CertificateData, font_dir: str | None = None) -> bytes:
     """The certificate PDF."""
     lang = texts.lang_of(data.lang)
-    words = texts.TEXT[lang]
+    participation = data.kind == "participation"
+    words = dict(texts.TEXT[lang], **(texts.PARTICIPATION[lang] if participation else {}))
     pdf = _Certificate(font_dir)
     pdf.set_lang(lang)
     pdf.set_title(pdf.say(f"{words['document']}: {data.title}"))
-    pdf.set_subject(pdf.say(f"{data.register} {data.accreditation_id} · {words['code']} {data.code}"))
+    about = words["document"] if participation else f"{data.register} {data.accreditation_id}"
+    pdf.set_subject(pdf.say(f"{about} · {words['code']} {data.code}"))
     pdf.set_author(pdf.say(data.provider))
     pdf.set_creator("VBHC Academy")
     pdf.add_page()
@@ -212,7 +218,7 @@ def render(data: CertificateData, font_dir: str | None = None) -> bytes:
     width = RIGHT - LEFT
     pdf.use("sans", "B", 8.5, TEAL, spacing=1.2)
     pdf.line_at(LEFT, 26, width, 5, words["subtitle"].upper())
-    pdf.use("serif", "B", 38, TEAL, spacing=0.5)
+    pdf.use("serif", "B", pdf.fit("serif", "B", 38, 24, words["title"], width), TEAL, spacing=0.5)
     pdf.line_at(LEFT, 33, width, 17, words["title"])
     pdf.set_draw_color(*TEAL)
     pdf.set_line_width(0.8)
@@ -237,24 +243,32 @@ def render(data: CertificateData, font_dir: str | None = None) -> bytes:
 
     # The facts, as a register or an auditor reads them.
     box_y = max(y + 8, 126.0)
-    cells = [(words["register"], data.register), (words["accreditation_id"], data.accreditation_id),
-             (words["points"], f"{data.points} {data.points_kind}".strip()),
-             (words["completed_on"], data.completed_on), (words["post_test"], data.post_test or "—"),
-             (words["provider"], data.provider)]
+    if participation:   # (label, value, columns it spans): the roles need the room of two
+        cells = [(words["completed_on"], data.completed_on, 1), (words["post_test"], data.post_test or "—", 1),
+                 (words["study_load"], data.study_load or "—", 1), (words["canmeds"], data.roles or "—", 2),
+                 (words["provider"], data.provider, 1)]
+    else:
+        cells = [(words["register"], data.register, 1), (words["accreditation_id"], data.accreditation_id, 1),
+                 (words["points"], f"{data.points} {data.points_kind}".strip(), 1),
+                 (words["completed_on"], data.completed_on, 1), (words["post_test"], data.post_test or "—", 1),
+                 (words["provider"], data.provider, 1)]
     col_w, row_h = width / 3, 16.0
     pdf.set_fill_color(*TEAL_SOFT)
     pdf.rect(LEFT, box_y, width, row_h * 2 + 6, style="F", round_corners=True, corner_radius=2.5)
     pdf.set_draw_color(*TEAL)
     pdf.set_line_width(1.2)
     pdf.line(LEFT + 0.6, box_y + 2.5, LEFT + 0.6, box_y + row_h * 2 + 3.5)
-    for index, (label, value) in enumerate(cells):
-        cx = LEFT + 6 + (index % 3) * col_w
-        cy = box_y + 4 + (index // 3) * row_h
+    column = 0
+    for label, value, span in cells:
+        cx = LEFT + 6 + (column % 3) * col_w
+        cy = box_y + 4 + (column // 3) * row_h
+        cell_w = span * col_w - 8
+        column += span
         pdf.use("sans", "B", 6.8, INK_SOFT, spacing=0.6)
-        pdf.line_at(cx, cy, col_w - 8, 4, label.upper())
-        fitted = pdf.fit("sans", "B", 11, 7.5, value, col_w - 8)
+        pdf.line_at(cx, cy, cell_w, 4, label.upper())
+        fitted = pdf.fit("sans", "B", 11, 7.5, value, cell_w)
         pdf.use("sans", "B", fitted, INK)
-        pdf.line_at(cx, cy + 4.5, col_w - 8, 6, value)
+        pdf.line_at(cx, cy + 4.5, cell_w, 6, value)
 
     pdf.use("sans", "", 7.8, INK_SOFT)
     foot_y = max(box_y + row_h * 2 + 12, PAGE_H - 28)
@@ -270,7 +284,12 @@ def certificate_data(record, lang: str, verify_url: str, today: date | None = No
     facts, subject = record.facts, record.subject or {}
     main = texts.main_identifier(facts.get("register"), subject.get("identifiers"))
     percent = facts.get("post_test_percent")
-    return CertificateData(
+    if facts.get("record_type") == "participation":
+        extra = {"kind": "participation", "roles": ", ".join(canmeds.labels(facts.get("canmeds"), lang)),
+                 "study_load": texts.hours(facts.get("study_load_minutes"), lang)}
+    else:
+        extra = {}
+    return CertificateData(**extra,
         lang=lang, code=record.code, verify_url=verify_url, name=subject.get("name", ""),
         profession=texts.profession(subject.get("profession"), lang),
         identifier_label=texts.identifier_label(main[0], lang) if main else None,

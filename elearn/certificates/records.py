@@ -49,6 +49,11 @@ class Record:
         return "corrected" if self.corrections else "valid"
 
     @property
+    def is_participation(self) -> bool:
+        """A participation record (a completed module, no points) rather than an accredited one."""
+        return self.facts.get("record_type") == "participation"
+
+    @property
     def changed_fields(self) -> list[str]:
         """The facts that corrections changed, in order of first change."""
         seen: list[str] = []

@@ -81,6 +81,47 @@ TEXT = {
     },
 }
 
+# A participation record's certificate (elearn.accreditation.participation): these words replace
+# the accredited certificate's, and its facts are the module's, not a register's.
+PARTICIPATION = {
+    "nl": {
+        "title": "Bewijs van deelname",
+        "subtitle": "Onderwijs in waardegedreven zorg",
+        "certify": "Hierbij verklaart VBHC Academy dat",
+        "completed": "de e-learningmodule volledig heeft afgerond",
+        "canmeds": "CanMEDS-rollen",
+        "study_load": "Studiebelasting",
+        "hours": "{hours} uur",
+        "hour": "1 uur",
+        "document": "Bewijs van deelname",
+        "filename": "bewijs-van-deelname",
+        "electronic": "Elektronisch uitgegeven en geldig zonder handtekening. Afgerond: alle lessen, de "
+                      "casusopdrachten en de reflectie, en de eindtoets gehaald. Geen accreditatiepunten; de "
+                      "QR-code laat zien of de gegevens nog kloppen.",
+        "credential_description": "Bewijs van deelname aan de e-learningmodule “{title}” van VBHC Academy "
+                                  "({hours} studiebelasting; CanMEDS-rollen: {roles}).",
+        "criteria": "Alle lessen afgerond, de casusopdrachten en de reflectie gemaakt en de eindtoets gehaald.",
+    },
+    "en": {
+        "title": "Certificate of participation",
+        "subtitle": "Education in value-based healthcare",
+        "certify": "VBHC Academy hereby certifies that",
+        "completed": "has completed the whole e-learning module",
+        "canmeds": "CanMEDS roles",
+        "study_load": "Study load",
+        "hours": "{hours} hours",
+        "hour": "1 hour",
+        "document": "Certificate of participation",
+        "filename": "certificate-of-participation",
+        "electronic": "Issued electronically and valid without signature. Completed: every lesson, the case "
+                      "assignments and the reflection, and the post-test passed. No accreditation points; the QR "
+                      "code shows whether the details still stand.",
+        "credential_description": "Certificate of participation in the e-learning module “{title}” of VBHC Academy "
+                                  "({hours} of study; CanMEDS roles: {roles}).",
+        "criteria": "Completed every lesson, the case assignments and the reflection, and passed the post-test.",
+    },
+}
+
 # Dutch names of professions and identifiers, so that a certificate is Dutch for nl even before the
 # interface catalogue has them; professions added later fall back to the catalogue.
 PROFESSIONS_NL = {
@@ -99,6 +140,20 @@ POINTS_KINDS_NL = {
     "accreditation hour": "accreditatie-uur", "points": "punten", "point": "punt", "hours": "uur",
     "hour": "uur", "credits": "credits",
 }
+
+
+def participation(lang: str, key: str) -> str:
+    """One text of the certificate of participation."""
+    return PARTICIPATION[lang_of(lang)][key]
+
+
+def hours(minutes, lang: str) -> str:
+    """A study load in hours: 90 → '1,5 uur' / '1.5 hours'; '' when unknown."""
+    if not minutes:
+        return ""
+    if minutes == 60:
+        return participation(lang, "hour")
+    return participation(lang, "hours").format(hours=points(minutes / 60, lang))
 
 
 def lang_of(value: str | None) -> str:

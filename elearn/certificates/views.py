@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from elearn.accreditation import checkpoints
 from elearn.accreditation.models import Activity
+from elearn.catalog import canmeds
 from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
 from elearn.certificates.pdf import certificate_data, render
@@ -103,12 +104,13 @@ def pdf(code: str):
     lang = _lang()
     body = render(certificate_data(record, lang, records.verification_url(record.code)),
                   font_dir=current_app.config.get("CERTIFICATE_FONT_DIR"))
-    return _private(Response(body, mimetype="application/pdf"), f"{texts.t(lang, 'filename')}-{record.code}.pdf",
-                    disposition="inline")
+    name = texts.participation(lang, "filename") if record.is_participation else texts.t(lang, "filename")
+    return _private(Response(body, mimetype="application/pdf"), f"{name}-{record.code}.pdf", disposition="inline")
 
 
 def _signed(record) -> str:
-    activity = db.session.get(Activity, record.facts.get("activity_id"))
+    activity_id = record.facts.get("activity_id")     # none for a participation record
+    activity = db.session.get(Activity, activity_id) if activity_id is not None else None
     credential = vc.build(record, records.base_url(), _lang(), rule=activity.rule if activity else None)
     return vc.sign(credential)
 
@@ -175,6 +177,10 @@ def _view(record: records.Record) -> dict:
     facts = record.facts
     percent = facts.get("post_test_percent")
     return {
+        "participation": record.is_participation,
+        "document": texts.participation(lang, "document") if record.is_participation else None,
+        "roles": canmeds.labels(facts.get("canmeds"), lang),
+        "study_load": texts.hours(facts.get("study_load_minutes"), lang),
         "code": record.code, "grouped": records.grouped(record.code), "status": record.status,
         "intact": record.intact,
         "name": record.subject.get("name") if record.subject and record.intact else None,
@@ -237,7 +243,7 @@ def _check(text: str) -> dict:
         facts, stated = record.facts, result["credential"]
         result["record"] = _view(record)
         result["matches"] = (
-            stated["accreditation_id"] == str(facts.get("accreditation_id") or "")
+            stated["accreditation_id"] == str(facts.get("accreditation_id") or facts.get("module_id") or "")
             and stated["completed_on"] == facts.get("completed_on")
             and (stated["points"] is None or facts.get("points") is None
                  or abs(float(stated["points"]) - float(facts["points"])) < 1e-9))

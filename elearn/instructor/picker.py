@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import update
 
-from elearn.catalog import labels
+from elearn.catalog import canmeds, labels
 from elearn.catalog.schema import MODES, PHASES
 from elearn.extensions import db
 from elearn.instructor.deeplinking import ChoiceRefused, DeepLinkSettings, chosen_modules, content_item
@@ -69,6 +69,7 @@ def _picker_page(row: LaunchSession, settings: DeepLinkSettings, filters: Picker
     page = render_template(
         "instructor/picker.html", catalog=catalog, filters=filters, settings=settings, chosen=chosen,
         hidden_chosen=hidden_chosen, error=error, labels=labels, phases=PHASES, modes=MODES,
+        roles=[(role, canmeds.label(role, labels.content_lang())) for role in canmeds.IDS],
         course_title=context.title if context else None)
     return page, status, NO_STORE
 

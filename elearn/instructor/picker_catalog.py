@@ -11,7 +11,7 @@ from flask import current_app
 from elearn.catalog.labels import pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import ModuleView, modules_by_pillar
-from elearn.catalog.schema import MODES, PHASES, PILLARS
+from elearn.catalog.schema import CANMEDS, MODES, PHASES, PILLARS
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,17 @@ class PickerFilters:
     phase: str = ""
     pillar: str = ""
     mode: str = ""
+    role: str = ""      # a CanMEDS role (elearn.catalog.canmeds)
 
     @property
     def active(self) -> bool:
         """Whether anything is filtered out (the course language is not a filter)."""
-        return bool(self.q or self.phase or self.pillar or self.mode)
+        return bool(self.q or self.phase or self.pillar or self.mode or self.role)
 
     def query(self, **changes) -> dict:
         """Query arguments for a picker URL with some filters changed (empty ones left out)."""
         values = {"course_lang": self.course_lang, "q": self.q, "phase": self.phase, "pillar": self.pillar,
-                  "mode": self.mode}
+                  "mode": self.mode, "role": self.role}
         values.update(changes)
         return {k: v for k, v in values.items() if v}
 
@@ -61,7 +62,8 @@ def read_filters(args, default_lang: str | None) -> PickerFilters:
     return PickerFilters(
         course_lang=course_lang, q=" ".join(args.get("q", "").split())[:100],
         phase=phase if phase in PHASES else "", pillar=pillar if pillar in PILLARS else "",
-        mode=args.get("mode", "") if args.get("mode", "") in MODES else "")
+        mode=args.get("mode", "") if args.get("mode", "") in MODES else "",
+        role=args.get("role", "") if args.get("role", "") in CANMEDS else "")
 
 
 def _folded(text: str) -> str:
@@ -86,9 +88,11 @@ def matches_search(view: ModuleView, q: str) -> bool:
 
 
 def _matches(view: ModuleView, filters: PickerFilters, *, place: bool = True) -> bool:
-    """Search and mode always; pillar and phase only when `place` (the matrix counts ignore them)."""
+    """Search, mode and role always; pillar and phase only when `place` (the matrix counts ignore them)."""
     content = view.content
     if filters.mode and filters.mode not in content.get("modes", []):
+        return False
+    if filters.role and filters.role not in content.get("canmeds", []):
         return False
     if not matches_search(view, filters.q):
         return False
@@ -132,7 +136,7 @@ class PickerCatalog:
 
 
 def _matrix(views: list[ModuleView], filters: PickerFilters) -> dict[str, list[MatrixCell]]:
-    """Counts per pillar and phase among the modules that pass search and mode."""
+    """Counts per pillar and phase among the modules that pass search, mode and role."""
     candidates = [v for v in views if _matches(v, filters, place=False)]
     matrix = {}
     for pillar in PILLARS:

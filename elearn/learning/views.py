@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from elearn.accreditation.ledger import find_participation
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
@@ -92,6 +93,21 @@ def activities_view(view: ModuleView, answers: dict, refused: dict | None) -> di
             "max_chars": acts.MAX_ANSWER_CHARS}
 
 
+def _participation(module: Module) -> dict | None:
+    """The launched learner's certificate of participation of this module ({code, completed_on, links}),
+    {} while the module is not complete, None for anonymous readers."""
+    launch = current_launch()
+    if launch is None:
+        return None
+    record = find_participation(module.id, launch.user_id)
+    if record is None:
+        return {}
+    from elearn.accreditation.views import _certificate_links
+
+    return {"code": record.record_code, "completed_on": record.payload.get("completed_on"),
+            "links": _certificate_links(record.record_code)}
+
+
 def _render_module(module: Module, refused: dict | None = None):
     """The module page (with an answer sent back when `refused` names one)."""
     view = view_of(module)
@@ -103,7 +119,7 @@ def _render_module(module: Module, refused: dict | None = None):
                            registers=REGISTERS, activities=activities_view(view, answers, refused),
                            study_load=view.content.get("study_load"),
                            lesson_minutes=None if seconds is None else lesson_time.minutes(seconds),
-                           can_answer=bool(launch and launch.resource_link_pk))
+                           can_answer=bool(launch and launch.resource_link_pk), participation=_participation(module))
 
 
 @bp.get("/<module_id>")
