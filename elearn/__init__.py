@@ -45,6 +45,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.quizzes import views as quiz_views
     from elearn.instructor import views as instructor_views
     from elearn.instructor import picker as picker_views
+    from elearn.selfassessment import team_views as selfassessment_team_views
     from elearn.selfassessment import views as selfassessment_views
     from elearn.accreditation import views as accreditation_views
     from elearn.accreditation import admin as accreditation_admin
@@ -58,6 +59,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.register_blueprint(instructor_views.bp)
     app.register_blueprint(picker_views.bp)
     app.register_blueprint(selfassessment_views.bp)
+    app.register_blueprint(selfassessment_team_views.bp)
     app.register_blueprint(accreditation_views.bp)
     app.register_blueprint(accreditation_admin.bp)
     app.register_blueprint(certificate_views.bp)

@@ -97,6 +97,10 @@ class Config:
     LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+    # Team self-assessment rounds: how many learners must answer before the team result is shown,
+    # and how many percentage points a domain must move between rounds to be named as changed.
+    SELFASSESSMENT_MIN_RESPONDENTS = int(os.environ.get("SELFASSESSMENT_MIN_RESPONDENTS", "3"))
+    SELFASSESSMENT_CHANGE_POINTS = int(os.environ.get("SELFASSESSMENT_CHANGE_POINTS", "10"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

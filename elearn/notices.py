@@ -18,6 +18,9 @@ NOTICES = {
     "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner of this course.")),
     "answer-saved": ("ok", _l("Your answer is saved.")),
     "scores-queued": ("ok", _l("The stopped scores are queued to be sent again.")),
+    "round-opened": ("ok", _l("The round is open: the learners of this course can answer it now.")),
+    "round-closed": ("ok", _l("The round is closed; its team result is kept.")),
+    "team-answers-saved": ("ok", _l("Your answers are saved. You can change them until the round is closed.")),
 }
 
 

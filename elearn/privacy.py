@@ -2,7 +2,9 @@
 
 Erasure removes names, e-mail, the LMS user id, the professional identity and the personal data
 behind accreditation records, and the free-text answers to cases and reflections (which may tell
-about the person or their workplace); attempts, scores and lesson time stay, tied to an account that no longer names
+about the person or their workplace), and their self-assessment answers (the latest personal result and
+every team round's answers; a closed round's frozen team aggregate keeps its counts, which name no one);
+attempts, scores and lesson time stay, tied to an account that no longer names
 anyone, and the accreditation ledger stays verifiable (its entries never held personal data).
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ def export_person(user_id: int) -> dict:
     from elearn.launch.models import User
     from elearn.learning.models import ActivityResponse, LessonProgress, LessonTime
     from elearn.quizzes.models import Attempt
-    from elearn.selfassessment.models import SelfAssessmentResult
+    from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentResult, SelfAssessmentRound
 
     user = db.session.get(User, user_id)
     identity = db.session.get(ProfessionalIdentity, user_id)
@@ -48,6 +50,10 @@ def export_person(user_id: int) -> dict:
         "post_test_attempts": _rows(Attempt, user_id=user_id),
         "grades_sent_to_the_lms": _rows(GradeDelivery, user_id=user_id),
         "self_assessments": _rows(SelfAssessmentResult, user_id=user_id),
+        "team_self_assessment_answers": [
+            dict(row, round_title=team_round.title, round_date=team_round.held_on)
+            for row in _rows(SelfAssessmentAnswer, user_id=user_id)
+            for team_round in [db.session.get(SelfAssessmentRound, row["round_id"])]],
         "professional_identity": ({"registered_name": identity.registered_name, "profession": identity.profession,
                                    "identifiers": identity.identifiers, "consent_at": identity.consent_at}
                                   if identity else None),
@@ -63,9 +69,11 @@ def erase_person(user_id: int, by: str = "the person themselves") -> None:
     from elearn.accreditation.models import Attestation, EvaluationDone, ProfessionalIdentity
     from elearn.launch.models import LaunchSession, User
     from elearn.learning.models import ActivityResponse
+    from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentResult
 
     ledger.erase_person(user_id, by)
-    for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession, ActivityResponse):
+    for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession, ActivityResponse,
+                  SelfAssessmentResult, SelfAssessmentAnswer):
         db.session.execute(delete(model).where(model.user_id == user_id))
     user = db.session.get(User, user_id)
     user.name = user.given_name = user.family_name = user.email = None

@@ -59,12 +59,12 @@ def score(definition: dict, answers: dict[str, int], lang: str) -> list[DomainRe
         points = sum(answers.get(q["id"], low) - low for q in questions)
         result = DomainResult(domain["id"], pick(domain["title"], lang), points, (high - low) * len(questions))
         if result.weak:
-            result.recommended = _modules(domain.get("modules", []), lang)
+            result.recommended = recommended_modules(domain.get("modules", []), lang)
         results.append(result)
     return results
 
 
-def _modules(module_ids: list[str], lang: str) -> list[dict]:
+def recommended_modules(module_ids: list[str], lang: str) -> list[dict]:
     """Recommended modules that are currently offered, in the order the file lists them."""
     from elearn.catalog.present import view_of
 

@@ -16,7 +16,7 @@ from lti.models import utcnow
 bp = Blueprint("selfassessment", __name__, url_prefix="/self-assessment")
 
 
-def _definition() -> tuple[dict | None, str | None]:
+def current_definition() -> tuple[dict | None, str | None]:
     """(self-assessment.yaml as loaded, its hash) or (None, None) before the first load."""
     row = db.session.get(CatalogDocument, "self-assessment")
     return (row.data, row.content_hash) if row else (None, None)
@@ -33,7 +33,7 @@ def _page(definition, answers, missing=(), results=None, status=200, saved_at=No
 @bp.get("")
 def form():
     """The questionnaire; a launched user also sees their latest stored result."""
-    definition, _hash = _definition()
+    definition, _hash = current_definition()
     if definition is None:
         return render_template("selfassessment/page.html", definition=None), 503
     launch = current_launch()
@@ -49,7 +49,7 @@ def form():
 @bp.post("")
 def submit():
     """Score the answers; keep them only for a launched user (the latest result per user)."""
-    definition, definition_hash = _definition()
+    definition, definition_hash = current_definition()
     if definition is None:
         abort(503)
     require_genuine_form()
