@@ -9,9 +9,8 @@ from flask import redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 NOTICES = {
-    "identity-saved": ("ok", _l("Your details are saved.")),
-    "evaluation-saved": ("ok", _l("Thank you for the evaluation.")),
-    "attestation-saved": ("ok", _l("Your statement of the time spent is saved.")),
+    "claim-saved": ("ok", _l("Your details are saved. Your points are recorded as soon as the rest is done.")),
+    "points-recorded": ("ok", _l("Your points are recorded. Your certificate is ready.")),
     "confirm-erase": ("error", _l("Type the word in the box to confirm.")),
     "settings-saved": ("ok", _l("The post-test settings are saved. They apply to attempts started from now on.")),
     "extra-time-saved": ("ok", _l("Extra time saved.")),

@@ -288,11 +288,11 @@ def test_learner_claims_points_end_to_end(loaded, tool, platform, browser):
     claim = browser.get(f"{tool.url}/accreditation/activities/{activity_id}", params={"lt": lt})
     assert claim.status_code == 200 and "What is sent where" in claim.text
     form = {"lt": lt, "registered_name": "Sanne de Vries", "profession": "medical-specialist", "big": "123"}
-    assert browser.post(f"{tool.url}/accreditation/activities/{activity_id}/identity", data=form).status_code == 422
+    assert browser.post(f"{tool.url}/accreditation/activities/{activity_id}/claim", data=form).status_code == 422
     form.update(big="19012345601")
-    no_consent = browser.post(f"{tool.url}/accreditation/activities/{activity_id}/identity", data=form)
+    no_consent = browser.post(f"{tool.url}/accreditation/activities/{activity_id}/claim", data=form)
     assert no_consent.status_code == 422 and "Tick the box" in no_consent.text
-    saved = browser.post(f"{tool.url}/accreditation/activities/{activity_id}/identity", data=dict(form, consent="yes"))
+    saved = browser.post(f"{tool.url}/accreditation/activities/{activity_id}/claim", data=dict(form, consent="yes"))
     assert saved.status_code == 200 and "Your details are saved" in saved.text
     take(browser, tool, lt)                                               # passing the post-test completes it
     with loaded.app_context():

@@ -18,10 +18,9 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import ValidationError
 
-from elearn.accreditation import admin_sessions, exports, ledger, login_limits
-from elearn.accreditation.completion import RULE_KEYS
+from elearn.accreditation import admin_form, admin_sessions, exports, ledger, login_limits
 from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
-from elearn.accreditation.registers import PROFESSIONS, REGISTERS
+from elearn.accreditation.registers import REGISTERS
 from elearn.catalog.models import live_modules
 from elearn.extensions import db
 
@@ -117,40 +116,17 @@ def index():
                            today=date.today())
 
 
-def _values(form) -> dict:
-    """The activity fields from the form, validated; ValueError names what is wrong."""
-    modules = [m for m in form.getlist("module_ids") if m]
-    if not modules:
-        raise ValueError(_("Choose at least one module."))
-    if form.get("register") not in REGISTERS:
-        raise ValueError(_("Choose a register."))
-    try:
-        points = float(form.get("points", "").replace(",", "."))
-        load = int(form.get("study_load_minutes", ""))
-        valid_from, valid_until = date.fromisoformat(form["valid_from"]), date.fromisoformat(form["valid_until"])
-        retention = int(form.get("retention_years") or 5)
-    except (KeyError, ValueError):
-        raise ValueError(_("Points, study load, dates and retention must be filled in correctly.")) from None
-    if points <= 0 or load <= 0 or valid_until < valid_from or retention < 5:
-        raise ValueError(_("Points and study load above 0, the period in order, records kept 5 years or more."))
-    rule = {key: form.get(f"rule_{key}") == "on" for key in RULE_KEYS}
-    if form.get("pass_mark"):
-        rule["pass_mark"] = float(form["pass_mark"])
-    title = {"nl": form.get("title_nl", "").strip(), "en": form.get("title_en", "").strip()}
-    if not title["nl"] or not title["en"] or not form.get("accreditation_id", "").strip():
-        raise ValueError(_("Titles in both languages and the accreditation id are required."))
-    return {"title": title, "module_ids": modules, "register": form["register"],
-            "accreditation_id": form["accreditation_id"].strip(), "points": points,
-            "points_kind": form.get("points_kind", "").strip() or "accreditation hours", "study_load_minutes": load,
-            "valid_from": valid_from, "valid_until": valid_until,
-            "professions": [p for p in form.getlist("professions") if p in PROFESSIONS], "rule": rule,
-            "retention_years": retention}
-
-
 def snapshot(activity: Activity) -> dict:
     """The settings of an activity as plain JSON (for the audit trail)."""
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in (
         (c.name, getattr(activity, c.name)) for c in Activity.__table__.columns) if k not in ("created_at", "updated_at")}
+
+
+def audit(activity: Activity, changed_by: str, before: dict | None) -> None:
+    """Keep one change of an activity in its audit trail (flushed, committed with the change)."""
+    db.session.flush()
+    db.session.add(ActivityChange(activity_id=activity.id, changed_by=changed_by, before=before,
+                                  after=snapshot(activity)))
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -161,30 +137,24 @@ def edit(activity_id: int | None = None):
     activity = db.session.get(Activity, activity_id) if activity_id else None
     if activity_id and activity is None:
         abort(404)
-    error = None
-    if request.method == "POST":
-        try:
-            values = _values(request.form)
-        except ValueError as exc:
-            error = str(exc)
-        else:
-            before = snapshot(activity) if activity else None
-            activity = activity or Activity()
-            for key, value in values.items():
-                setattr(activity, key, value)
-            db.session.add(activity)
-            db.session.flush()
-            db.session.add(ActivityChange(activity_id=activity.id, changed_by=g.admin.email, before=before,
-                                          after=snapshot(activity)))
-            db.session.commit()
-            flash(_("The activity is saved."), "ok")
-            return redirect(url_for("accreditation_admin.edit", activity_id=activity.id))
+    modules = sorted(live_modules(), key=lambda m: (m.primary_phase, m.id))
+    form = admin_form.build(modules, activity, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate():
+        before = snapshot(activity) if activity else None
+        activity = activity or Activity()
+        for key, value in form.values().items():
+            setattr(activity, key, value)
+        db.session.add(activity)
+        audit(activity, g.admin.email, before)
+        db.session.commit()
+        flash(_("The activity is saved."), "ok")
+        return redirect(url_for("accreditation_admin.edit", activity_id=activity.id))
     changes = list(db.session.scalars(select(ActivityChange).filter_by(activity_id=activity.id)
                                       .order_by(ActivityChange.id.desc()))) if activity else []
-    return render_template("accreditation/admin_activity.html", activity=activity, error=error, changes=changes,
-                           modules=sorted(live_modules(), key=lambda m: m.id), registers=REGISTERS,
-                           professions=PROFESSIONS, rule_keys=RULE_KEYS, form=request.form if error else None), \
-        422 if error else 200
+    failed = request.method == "POST"
+    return render_template("accreditation/admin_activity.html", activity=activity, form=form, changes=changes,
+                           field_labels={name: field.label.text for name, field in form._fields.items()}), \
+        422 if failed else 200
 
 
 @bp.get("/activities/<int:activity_id>/export")

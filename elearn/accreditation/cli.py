@@ -12,7 +12,8 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from elearn.accreditation import admin_sessions, checkpoints, exports, ledger
-from elearn.accreditation.models import Activity, Administrator, LedgerEntry
+from elearn.accreditation.admin import audit, snapshot
+from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
 from elearn.extensions import db
 
 DEMO_ADMIN = "admin@demo.local"
@@ -132,6 +133,31 @@ def export(activity_id: int, fmt: str, start: str | None, end: str | None, outpu
     output.write(body)
 
 
+SEED_BY = "flask accreditation seed-demo"   # who the audit trail names for what the demo seed does
+
+
+def demo_accreditation_id(module_id: str) -> str:
+    """The demo's made-up accreditation id of a module: the whole module id, never cut short."""
+    return f"DEMO-{module_id.upper()}"
+
+
+def _repair_demo_activities() -> None:
+    """Demo databases seeded before: give every seeded activity its full id (older seeds cut the module
+    id at 20 characters) and an audit entry, so the audit trail names the seed as the author."""
+    for activity in db.session.scalars(select(Activity).where(Activity.accreditation_id.startswith("DEMO-"))):
+        if len(activity.module_ids) != 1:
+            continue
+        full = demo_accreditation_id(activity.module_ids[0])
+        has_trail = db.session.scalar(select(ActivityChange.id).filter_by(activity_id=activity.id).limit(1))
+        if not has_trail:
+            audit(activity, SEED_BY, None)
+        if activity.accreditation_id != full and full.startswith(activity.accreditation_id):
+            before = snapshot(activity)
+            activity.accreditation_id = full
+            audit(activity, SEED_BY, before)
+    db.session.commit()
+
+
 @accreditation.command("seed-demo")
 def seed_demo():
     """Demo only: accredit the phase C modules (GAIA, demo ids); give admin@demo.local a new random password."""
@@ -154,14 +180,17 @@ def seed_demo():
                     continue
                 content = module.current_version.content
                 minutes = int(content["study_load_minutes"])
-                db.session.add(Activity(
+                activity = Activity(
                     title=content["title"], module_ids=[module_id], register="gaia",
-                    accreditation_id=f"DEMO-{module_id.upper()[:20]}", points=max(0.25, int(minutes / 15) / 4),
+                    accreditation_id=demo_accreditation_id(module_id), points=max(0.25, int(minutes / 15) / 4),
                     points_kind="accreditation hours", study_load_minutes=minutes,
                     valid_from=date.today() - timedelta(days=30), valid_until=date.today() + timedelta(days=365),
                     professions=["doctor", "medical-specialist", "general-practitioner"],
-                    rule={"lessons": True, "activities": True, "post_test": True, "evaluation": True}))
+                    rule={"lessons": True, "activities": True, "post_test": True, "evaluation": True})
+                db.session.add(activity)
+                audit(activity, SEED_BY, None)
         db.session.commit()
+    _repair_demo_activities()
     # A fresh random password at every start, printed once: a fixed demo password would let anyone
     # who can reach the demo sign in as its accreditation administrator.
     password = secrets.token_urlsafe(12)

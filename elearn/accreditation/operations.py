@@ -27,25 +27,38 @@ def activities_for_module(module_id: str, today: date | None = None) -> list[Act
             if module_id in a.module_ids and a.valid_from <= today <= a.valid_until]
 
 
-def save_identity(user_id: int, name: str, profession: str, identifiers: dict[str, str]) -> ProfessionalIdentity:
-    """Validate and store what the learner gives (BIG: 11 digits; others by their format)."""
+def clean_identity(name: str, profession: str, identifiers: dict[str, str]) -> tuple[str, str, dict, dict]:
+    """(name, profession, identifiers) as they would be stored, and {field: problem} for every field
+    that is not acceptable (BIG: 11 digits; others by their format), so a form can name them all."""
     name = " ".join(name.split())
+    problems = {}
     if not 2 <= len(name) <= 200:
-        raise IdentityError("registered_name", "Give your name as it is registered.")
+        problems["registered_name"] = "Give your name as it is registered."
     if profession not in PROFESSIONS:
-        raise IdentityError("profession", "Choose your profession.")
+        problems["profession"] = "Choose your profession."
     cleaned = {}
     for key, value in identifiers.items():
         value = value.strip().replace(" ", "") if key != "eacceme" else value.strip()
         if not value:
             continue
         if key not in IDENTIFIERS or not IDENTIFIERS[key][1].match(value):
-            raise IdentityError(key, "invalid")
+            problems[key] = "invalid"
+            continue
         cleaned[key] = value
+    return name, profession, cleaned, problems
+
+
+def save_identity(user_id: int, name: str, profession: str, identifiers: dict[str, str],
+                  commit: bool = True) -> ProfessionalIdentity:
+    """Validate and store what the learner gives; IdentityError names the first field that is wrong."""
+    name, profession, cleaned, problems = clean_identity(name, profession, identifiers)
+    for field, message in problems.items():
+        raise IdentityError(field, message)
     identity = db.session.get(ProfessionalIdentity, user_id) or ProfessionalIdentity(user_id=user_id)
     identity.registered_name, identity.profession, identity.identifiers = name, profession, cleaned
-    db.session.merge(identity)
-    db.session.commit()
+    identity = db.session.merge(identity)
+    if commit:
+        db.session.commit()
     return identity
 
 
@@ -57,23 +70,25 @@ def missing_identifier(activity: Activity, identity: ProfessionalIdentity | None
     return None
 
 
-def submit_evaluation(user_id: int, activity: Activity, answers: dict) -> None:
+def submit_evaluation(user_id: int, activity: Activity, answers: dict, commit: bool = True) -> None:
     """Keep the answers without the learner, and separately that the learner did it (once)."""
     if db.session.scalar(select(EvaluationDone.id).filter_by(user_id=user_id, activity_id=activity.id)):
         return
     db.session.add(EvaluationResponse(activity_id=activity.id, answers=answers, submitted_on=date.today()))
     db.session.add(EvaluationDone(user_id=user_id, activity_id=activity.id))
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
-def attest(user_id: int, activity: Activity, minutes: int) -> None:
+def attest(user_id: int, activity: Activity, minutes: int, commit: bool = True) -> None:
     """The learner's statement of the time spent (kept; capped when points are computed)."""
     row = db.session.scalar(select(Attestation).filter_by(user_id=user_id, activity_id=activity.id))
     if row is None:
         row = Attestation(user_id=user_id, activity_id=activity.id, minutes=minutes)
         db.session.add(row)
     row.minutes = minutes
-    db.session.commit()
+    if commit:
+        db.session.commit()
 
 
 def try_record(activity: Activity, user_id: int):

@@ -48,14 +48,49 @@ IDENTIFIERS = {
     "orcid": (_l("ORCID iD"), re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")),
 }
 
-# Kinds of points an administrator may type, shown in the reader's language (others as typed).
-POINT_KINDS = {"accreditation hours": _l("accreditation hours"), "accreditatie-uren": _l("accreditation hours"),
-               "points": _l("points"), "uur": _l("hours"), "hours": _l("hours")}
+# The kinds of points an activity may credit (the administrator's choices), in the reader's language.
+POINT_KINDS = {"accreditation hours": _l("accreditation hours"), "accreditation points": _l("accreditation points"),
+               "hours": _l("hours"), "points": _l("points"), "credits": _l("credits"), "ecmec": "ECMEC®"}
+# Other spellings typed before the kinds were a choice, Dutch and singular ones included.
+POINT_KIND_ALIASES = {
+    "accreditatie-uren": "accreditation hours", "accreditatie-uur": "accreditation hours",
+    "accreditation hour": "accreditation hours", "accreditatiepunten": "accreditation points",
+    "accreditation point": "accreditation points", "uur": "hours", "uren": "hours", "hour": "hours",
+    "punten": "points", "point": "points", "credit": "credits", "ecmec®": "ecmec", "ecmecs": "ecmec",
+}
+
+
+def canonical_kind(kind: str | None) -> str | None:
+    """The key in POINT_KINDS of a stored kind of points ('Accreditatie-uren' → 'accreditation hours')."""
+    key = (kind or "").strip().lower()
+    key = POINT_KIND_ALIASES.get(key, key)
+    return key if key in POINT_KINDS else None
+
+
+def plural_count(points: float) -> int:
+    """A whole number that picks the right plural form for the points as shown: gettext's plural
+    rules take integers, and 1,5 or 0,25 hours are plural in Dutch and English alike."""
+    number = float(points)
+    return int(number) if number.is_integer() else 2
 
 
 def points_label(points: float, kind: str | None) -> str:
-    """'1,5 accreditatie-uren' / '1.5 accreditation hours': the number in the page's locale."""
-    from flask_babel import format_decimal
+    """'1 accreditatie-uur', '1,5 accreditatie-uren' / '1.5 accreditation hours': the number in the
+    page's locale, the kind in the plural form the number takes (kinds not known: as typed)."""
+    from flask_babel import format_decimal, ngettext
 
-    label = POINT_KINDS.get((kind or "").strip().lower(), kind or "")
-    return f"{format_decimal(points, format='#,##0.##')} {label}".strip()
+    shown, count = format_decimal(points, format="#,##0.##"), plural_count(points)
+    key = canonical_kind(kind)
+    if key == "accreditation hours":
+        return ngettext("%(points)s accreditation hour", "%(points)s accreditation hours", count, points=shown)
+    if key == "accreditation points":
+        return ngettext("%(points)s accreditation point", "%(points)s accreditation points", count, points=shown)
+    if key == "hours":
+        return ngettext("%(points)s hour", "%(points)s hours", count, points=shown)
+    if key == "points":
+        return ngettext("%(points)s point", "%(points)s points", count, points=shown)
+    if key == "credits":
+        return ngettext("%(points)s credit", "%(points)s credits", count, points=shown)
+    if key == "ecmec":
+        return ngettext("%(points)s ECMEC®", "%(points)s ECMEC®s", count, points=shown)
+    return f"{shown} {kind or ''}".strip()

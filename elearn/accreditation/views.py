@@ -70,10 +70,17 @@ def _certificate_links(code: str) -> dict:
     return links
 
 
+def _steps(activity: Activity, state: completion.Status, identity: ProfessionalIdentity | None) -> dict:
+    """Which parts of the one claim form the learner still has to fill in."""
+    unmet = {r.key for r in state.requirements if not r.met}
+    return {"identity": identity is None or operations.missing_identifier(activity, identity) is not None,
+            "evaluation": "evaluation" in unmet, "attestation": "attestation" in unmet}
+
+
 @bp.get("/activities/<int:activity_id>")
 @launch_required()
 def claim(activity_id: int, errors: dict | None = None, status_code: int = 200):
-    """What the activity credits, what is still needed, the identity form, and the record."""
+    """What the activity credits, what is still needed, the one form for it, and the record."""
     activity = _activity(activity_id)
     launch = current_launch()
     identity = db.session.get(ProfessionalIdentity, launch.user_id)
@@ -83,63 +90,97 @@ def claim(activity_id: int, errors: dict | None = None, status_code: int = 200):
     return render_template(
         "accreditation/claim.html", activity=activity, title=pick(activity.title, content_lang()),
         register=REGISTERS[activity.register], state=state, identity=identity, record=record, facts=facts,
-        needed=operations.missing_identifier(activity, identity), professions=PROFESSIONS,
+        steps=_steps(activity, state, identity), professions=PROFESSIONS,
         identifiers=IDENTIFIERS, errors=errors or {}, evaluation=EVALUATION, likert=LIKERT,
         links=_certificate_links(record.record_code) if record else {},
         form=request.form if errors else {}), status_code
 
 
-@bp.post("/activities/<int:activity_id>/identity")
-@launch_required()
-def identity(activity_id: int):
-    """Save the learner's professional identity and consent."""
-    require_genuine_form()
-    activity = _activity(activity_id)
-    form = request.form
+def _identity_errors(activity: Activity, form) -> dict:
+    """What is wrong with the details for the register in the posted form, field by field."""
+    _name, _profession, cleaned, problems = operations.clean_identity(
+        form.get("registered_name", ""), form.get("profession", ""), {key: form.get(key, "") for key in IDENTIFIERS})
+    messages = {"registered_name": _("Give your name as it is registered."), "profession": _("Choose your profession."),
+                "big": _("A BIG number has 11 digits.")}
+    errors = {field: messages.get(field, _("This number is not valid.")) for field in problems}
+    needed = REGISTERS[activity.register].identifier
+    if needed not in errors and not cleaned.get(needed):
+        errors[needed] = _("This register needs this number to credit your points.")
     if form.get("consent") != "yes":
-        return claim(activity_id, {"consent": _("Tick the box to agree that these details are sent.")}, 422)
-    try:
-        operations.save_identity(current_launch().user_id, form.get("registered_name", ""), form.get("profession", ""),
-                                 {key: form.get(key, "") for key in IDENTIFIERS})
-    except operations.IdentityError as error:
-        messages = {"registered_name": _("Give your name as it is registered."),
-                    "profession": _("Choose your profession."),
-                    "big": _("A BIG number has 11 digits.")}
-        return claim(activity_id, {error.field: messages.get(error.field, _("This number is not valid."))}, 422)
-    if operations.missing_identifier(activity, db.session.get(ProfessionalIdentity, current_launch().user_id)):
-        return claim(activity_id, {REGISTERS[activity.register].identifier: _(
-            "This register needs this number to credit your points.")}, 422)
-    return redirect_with("identity-saved", "accreditation.claim", activity_id=activity_id)
+        errors["consent"] = _("Tick the box to agree that these details are sent.")
+    return errors
 
 
-@bp.post("/activities/<int:activity_id>/evaluation")
-@launch_required()
-def evaluation(activity_id: int):
-    """The course evaluation: answers kept apart from the learner."""
-    require_genuine_form()
-    activity = _activity(activity_id)
+def _evaluation_answers(form) -> dict | None:
+    """The evaluation's answers from the form, or None when a statement is not answered."""
     answers = {}
     for key, _label in EVALUATION:
-        value = request.form.get(key, "")
+        value = form.get(key, "")
         if value not in {"1", "2", "3", "4", "5"}:
-            return claim(activity_id, {"evaluation": _("Answer every statement.")}, 422)
+            return None
         answers[key] = int(value)
-    answers["comment"] = request.form.get("comment", "").strip()[:2000]
-    operations.submit_evaluation(current_launch().user_id, activity, answers)
-    return redirect_with("evaluation-saved", "accreditation.claim", activity_id=activity_id)
+    answers["comment"] = form.get("comment", "").strip()[:2000]
+    return answers
 
 
-@bp.post("/activities/<int:activity_id>/attestation")
+def _attested_minutes(form) -> int | None:
+    """The attested minutes from the form, or None when they are not a whole number from 1 to 1440."""
+    raw = form.get("minutes", "").strip()
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 24 * 60 else None
+
+
+def claims_after_test(module_id: str, user_id: int) -> list[dict]:
+    """For the result page of a passed post-test: each accredited activity of the module, its record
+    and certificate when written, else what is still needed for the points."""
+    claims = []
+    for activity in operations.activities_for_module(module_id):
+        record = operations.try_record(activity, user_id)
+        state = completion.status(activity, user_id)
+        steps = _steps(activity, state, db.session.get(ProfessionalIdentity, user_id))
+        missing = [r.key for r in state.requirements if not r.met]
+        if steps["identity"]:
+            missing.append("identity")
+        claims.append({"activity": activity, "register": REGISTERS[activity.register], "record": record,
+                       "missing": [] if record else missing, "form_needed": any(steps.values()),
+                       "within_period": state.within_period,
+                       "links": _certificate_links(record.record_code) if record else {}})
+    return claims
+
+
+@bp.post("/activities/<int:activity_id>/claim")
 @launch_required()
-def attestation(activity_id: int):
-    """The learner attests the time they actually spent."""
+def submit_claim(activity_id: int):
+    """The one step after the post-test: details for the register with consent, the evaluation and the
+    time spent, whichever are still needed, checked together; saved only when all are right, then
+    the record is written when the rule is met."""
     require_genuine_form()
     activity = _activity(activity_id)
-    raw = request.form.get("minutes", "").strip()
-    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 60:
-        return claim(activity_id, {"attestation": _("Give the time you spent in whole minutes.")}, 422)
-    operations.attest(current_launch().user_id, activity, int(raw))
-    return redirect_with("attestation-saved", "accreditation.claim", activity_id=activity_id)
+    user_id = current_launch().user_id
+    identity = db.session.get(ProfessionalIdentity, user_id)
+    if operations.try_record(activity, user_id) is not None:
+        return redirect_with("points-recorded", "accreditation.claim", activity_id=activity_id)
+    steps = _steps(activity, completion.status(activity, user_id), identity)
+    form = request.form
+    errors = _identity_errors(activity, form) if steps["identity"] else {}
+    answers = _evaluation_answers(form) if steps["evaluation"] else None
+    if steps["evaluation"] and answers is None:
+        errors["evaluation"] = _("Answer every statement.")
+    minutes = _attested_minutes(form) if steps["attestation"] else None
+    if steps["attestation"] and minutes is None:
+        errors["attestation"] = _("Give the time you spent in whole minutes.")
+    if errors:
+        return claim(activity_id, errors, 422)
+    if steps["identity"]:
+        operations.save_identity(user_id, form.get("registered_name", ""), form.get("profession", ""),
+                                 {key: form.get(key, "") for key in IDENTIFIERS}, commit=False)
+    if answers is not None:
+        operations.submit_evaluation(user_id, activity, answers, commit=False)
+    if minutes is not None:
+        operations.attest(user_id, activity, minutes, commit=False)
+    db.session.commit()
+    if operations.try_record(activity, user_id) is not None:
+        return redirect_with("points-recorded", "accreditation.claim", activity_id=activity_id, _anchor="record")
+    return redirect_with("claim-saved", "accreditation.claim", activity_id=activity_id)
 
 
 def _records(user_id: int, participation: bool = False) -> list[tuple[LedgerEntry, dict]]:

@@ -97,7 +97,7 @@ def build(record: Record, base: str, lang: str, rule: dict | None = None) -> dic
     title = texts.title(facts, lang)
     register = texts.register_name(facts.get("register"))
     points = facts.get("points")
-    kind = texts.points_kind(facts.get("points_kind"), lang)
+    kind = texts.points_kind(facts.get("points_kind"), lang, points)
     issuer = _issuer(facts, base)
     achievement_id = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/accreditation/activities/"
                                                                      f"{facts.get('activity_id')}"))

@@ -295,7 +295,7 @@ def certificate_data(record, lang: str, verify_url: str, today: date | None = No
         identifier_label=texts.identifier_label(main[0], lang) if main else None,
         identifier=main[1] if main else None, title=texts.title(facts, lang),
         register=texts.register_name(facts.get("register")), accreditation_id=str(facts.get("accreditation_id", "")),
-        points=texts.points(facts.get("points"), lang), points_kind=texts.points_kind(facts.get("points_kind"), lang),
+        points=texts.points(facts.get("points"), lang), points_kind=texts.points_kind(facts.get("points_kind"), lang, facts.get("points")),
         completed_on=texts.long_date(record.completed_on, lang),
         post_test=f"{texts.points(percent, lang)}%" if percent is not None else None,
         provider=facts.get("provider") or "VBHC Academy",

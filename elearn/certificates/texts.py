@@ -6,12 +6,14 @@ language whatever state the catalogue is in, and it is a document, not an interf
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import force_locale
 
-from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
+from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS, canonical_kind
 
 LANGS = ("nl", "en")
 DATE_LOCALES = {"nl": "nl_NL", "en": "en_GB"}   # 12 March 2026: the European English of the registers
@@ -135,10 +137,17 @@ IDENTIFIERS_NL = {
     "big": "BIG-nummer", "vvn": "V&VN Kwaliteitsregister-nummer", "krf": "KRF / PE-online-registratienummer",
     "eacceme": "EACCME / UEMS-account", "orcid": "ORCID iD",
 }
-POINTS_KINDS_NL = {
-    "accreditation points": "accreditatiepunten", "accreditation hours": "accreditatie-uren",
-    "accreditation hour": "accreditatie-uur", "points": "punten", "point": "punt", "hours": "uur",
-    "hour": "uur", "credits": "credits",
+# The common kinds of points in both languages, one form per plural category of the language (CLDR
+# through Babel: 1 → one, 0, 1,5 and 2 → other). Kinds not listed are shown as typed.
+POINTS_KINDS = {
+    "accreditation hours": {"nl": {"one": "accreditatie-uur", "other": "accreditatie-uren"},
+                            "en": {"one": "accreditation hour", "other": "accreditation hours"}},
+    "accreditation points": {"nl": {"one": "accreditatiepunt", "other": "accreditatiepunten"},
+                             "en": {"one": "accreditation point", "other": "accreditation points"}},
+    "hours": {"nl": {"one": "uur", "other": "uur"}, "en": {"one": "hour", "other": "hours"}},
+    "points": {"nl": {"one": "punt", "other": "punten"}, "en": {"one": "point", "other": "points"}},
+    "credits": {"nl": {"one": "credit", "other": "credits"}, "en": {"one": "credit", "other": "credits"}},
+    "ecmec": {"nl": {"one": "ECMEC®", "other": "ECMEC®'s"}, "en": {"one": "ECMEC®", "other": "ECMEC®s"}},
 }
 
 
@@ -211,13 +220,23 @@ def points(value, lang: str) -> str:
     return format_decimal(float(value), format="#,##0.##", locale=lang_of(lang))
 
 
-def points_kind(kind: str | None, lang: str) -> str:
-    """The kind of points in the certificate's language, when it is one of the common ones."""
+def plural_category(value, lang: str) -> str:
+    """'one' or 'other' for the number as it is shown (1 → one; 1,5 and 2 → other)."""
+    number = float(value)
+    shown = int(number) if number.is_integer() else Decimal(format_decimal(number, format="0.##", locale="en"))
+    return Locale.parse(DATE_LOCALES[lang_of(lang)]).plural_form(shown)
+
+
+def points_kind(kind: str | None, lang: str, value=None) -> str:
+    """The kind of points in the certificate's language and in the plural form the value takes
+    (1 accreditatie-uur, 2 accreditatie-uren), when it is one of the common ones; else as typed."""
     if not kind:
         return ""
-    if lang == "nl":
-        return POINTS_KINDS_NL.get(kind.strip().lower(), kind)
-    return kind
+    forms = POINTS_KINDS.get(canonical_kind(kind) or "")
+    if forms is None:
+        return kind
+    category = plural_category(value, lang) if value is not None else "other"
+    return forms[lang_of(lang)].get(category, forms[lang_of(lang)]["other"])
 
 
 def long_date(value: date | None, lang: str) -> str:

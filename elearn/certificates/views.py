@@ -187,7 +187,7 @@ def _view(record: records.Record) -> dict:
         "title": texts.title(facts, lang), "register": texts.register_name(facts.get("register")),
         "accreditation_id": facts.get("accreditation_id"),
         "points": texts.points(facts.get("points"), lang),
-        "points_kind": texts.points_kind(facts.get("points_kind"), lang),
+        "points_kind": texts.points_kind(facts.get("points_kind"), lang, facts.get("points")),
         "completed_on": texts.long_date(record.completed_on, lang),
         "post_test": f"{texts.points(percent, lang)}%" if percent is not None else None,
         "provider": facts.get("provider") or "VBHC Academy",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from elearn.accreditation.operations import after_progress
+from elearn.accreditation.views import claims_after_test
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
@@ -192,7 +193,9 @@ def render_result(attempt: Attempt, reviewer: bool = False):
     rows = review(attempt.version.quiz, Paper.from_dict(attempt.paper), attempt.result or {},
                   attempt.responses or {}, lang) if may_review else []
     delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id == attempt.id))
-    return render_template("quizzes/result.html", attempt=attempt, settings=settings, rows=rows,
+    # A passed post-test of an accredited module leads straight on to the points and the certificate.
+    claims = claims_after_test(attempt.module_id, attempt.user_id) if passed_any and not reviewer else []
+    return render_template("quizzes/result.html", attempt=attempt, settings=settings, rows=rows, claims=claims,
                            may_review=may_review, counting=counting, delivery=delivery, reviewer=reviewer,
                            title=pick(attempt.version.content["title"], lang),
                            may_start=settings.can_start(attempts, utcnow())[0])
