@@ -97,6 +97,10 @@ class Config:
     LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+    # The result page asks this often whether the LMS has the score, and stops asking after the
+    # second number (then it says the score will arrive later).
+    GRADE_STATUS_POLL_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_SECONDS", "3")))
+    GRADE_STATUS_POLL_MAX_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_MAX_SECONDS", "120")))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
