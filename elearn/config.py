@@ -101,6 +101,10 @@ class Config:
     # and how many percentage points a domain must move between rounds to be named as changed.
     SELFASSESSMENT_MIN_RESPONDENTS = int(os.environ.get("SELFASSESSMENT_MIN_RESPONDENTS", "3"))
     SELFASSESSMENT_CHANGE_POINTS = int(os.environ.get("SELFASSESSMENT_CHANGE_POINTS", "10"))
+    # The result page asks this often whether the LMS has the score, and stops asking after the
+    # second number (then it says the score will arrive later).
+    GRADE_STATUS_POLL_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_SECONDS", "3")))
+    GRADE_STATUS_POLL_MAX_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_MAX_SECONDS", "120")))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

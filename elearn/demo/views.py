@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 
 from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from demolms.people import DEFAULT_FOR_ROLE, PEOPLE
@@ -32,12 +33,16 @@ class Choice:
     lang: str = "nl"
     module: str | None = None
     link: str | None = None
+    lang_chosen: bool = True    # False: the language follows the browser, so links leave lang= out
 
     def args(self, **changes) -> dict:
         """Query arguments for url_for, without empty values; other keywords (mode=…) are added."""
         fields = {k: v for k, v in changes.items() if k in self.__dataclass_fields__}
         extra = {k: v for k, v in changes.items() if k not in fields}
-        return {k: v for k, v in dict(asdict(replace(self, **fields)), **extra).items() if v}
+        values = asdict(replace(self, **fields))
+        if not values.pop("lang_chosen") and "lang" not in changes:
+            values.pop("lang")
+        return {k: v for k, v in dict(values, **extra).items() if v}
 
 
 def read_choice(args) -> Choice:
@@ -45,9 +50,10 @@ def read_choice(args) -> Choice:
     role = args.get("role") if args.get("role") in LMS_ROLES else "student"
     person = args.get("person") if args.get("person") in PEOPLE else DEFAULT_FOR_ROLE[LMS_ROLES[role]]
     lang = normalise(args.get("lang"))
-    if lang not in current_app.config["LANGUAGES"]:
-        lang = current_app.config["BABEL_DEFAULT_LOCALE"]
-    return Choice(role, person, lang, args.get("module") or None, args.get("link") or None)
+    chosen = lang in current_app.config["LANGUAGES"]
+    if not chosen:   # not chosen here: the page's own language (chosen earlier, else the browser's)
+        lang = str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    return Choice(role, person, lang, args.get("module") or None, args.get("link") or None, lang_chosen=chosen)
 
 
 def _deep_link_done(platform, record):
@@ -81,10 +87,27 @@ def index():
                            client_id=current_client_id(), tool=platform.tool(current_client_id()))
 
 
-def _placed_links(platform) -> list[dict]:
-    """Content an instructor added by deep linking, oldest first."""
-    links = [link for link in platform.store.list_links(COURSE_ID) if link.get("from_deep_link")]
-    return sorted(links, key=lambda link: link.get("created_at", 0))
+def _placed_links(platform, choice: Choice) -> list[dict]:
+    """The course's content for its sidebar, in the page's language: items an instructor added by
+    deep linking (oldest first), then modules placed by launching them here — the one being opened
+    now included, though its resource link is made only when the frame launches it."""
+    stored = platform.store.list_links(COURSE_ID)
+    added = sorted((link for link in stored if link.get("from_deep_link")), key=lambda link: link.get("created_at", 0))
+    launched = {(link.get("custom") or {}).get("module") for link in stored
+                if link["id"] == f"demo-{(link.get('custom') or {}).get('module')}"}
+    if choice.module and not choice.link:
+        launched.add(choice.module)
+    items = []
+    for link in added:
+        module = (link.get("custom") or {}).get("module")
+        items.append({"title": (module and module_title(module, choice.lang)) or link.get("title") or link["id"],
+                      "args": choice.args(module=None, link=link["id"]), "current": choice.link == link["id"]})
+    for module in sorted(m for m in launched if m):
+        title = module_title(module, choice.lang)
+        if title is not None:      # a module no longer in the catalog is not offered
+            items.append({"title": title, "args": choice.args(link=None, module=module),
+                          "current": choice.module == module and not choice.link})
+    return items
 
 
 @bp.get("/course")
@@ -92,7 +115,6 @@ def course():
     """The demo course page: the outline, and the tool in an iframe."""
     choice = read_choice(request.args)
     platform = current_platform()
-    links = _placed_links(platform)
     error, title = None, None
     if choice.link:
         link = platform.store.get_link(choice.link)
@@ -104,6 +126,7 @@ def course():
         title = module_title(choice.module, choice.lang)
         if title is None:
             error, choice = _("There is no module with that id."), replace(choice, module=None)
+    links = _placed_links(platform, choice)
     deep_link = request.args.get("mode") == "deeplink" and choice.role == "instructor"
     launching = bool(choice.link or choice.module or deep_link)
     tool = platform.tool(current_client_id())

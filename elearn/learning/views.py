@@ -59,6 +59,19 @@ def _progress(view: ModuleView, answers: dict | None = None):
                       [a.id for a in acts.writable(view.content)], _answers(view) if answers is None else answers)
 
 
+def next_step(view: ModuleView, progress) -> dict:
+    """Where "continue" leads once the lessons are read, in the module page's order: the learning
+    activities while some are unanswered, then the post-test (its start page when this launch's
+    placement is the module's, since only there does it count; else the module page's section)."""
+    activities = acts.writable(view.content)
+    if activities and (progress is None or progress.activities_done < progress.activities_total):
+        return {"kind": "activities", "url": url_for("learning.module_page", module_id=view.id, _anchor="activities")}
+    launch = current_launch()
+    if launch is not None and launch.module_id == view.id:
+        return {"kind": "post-test", "url": url_for("quizzes.start", module_id=view.id)}
+    return {"kind": "post-test", "url": url_for("learning.module_page", module_id=view.id, _anchor="post-test")}
+
+
 def _source_name(doc: str, known: dict, lang: str) -> str:
     """A source document's title, or a literature entry's reference, or its id."""
     entry = known.get(doc) or {}
@@ -114,7 +127,9 @@ def _render_module(module: Module, refused: dict | None = None):
     answers = _answers(view)
     launch = current_launch()
     seconds = lesson_time.seconds_of(launch.user_id, module.id) if launch else None
-    return render_template("learning/module.html", view=view, labels=labels, progress=_progress(view, answers),
+    progress = _progress(view, answers)
+    return render_template("learning/module.html", view=view, labels=labels, progress=progress,
+                           next_step=next_step(view, progress),
                            post_test=_post_test(view), accredited=activities_for_module(module.id),
                            registers=REGISTERS, activities=activities_view(view, answers, refused),
                            study_load=view.content.get("study_load"),
@@ -190,11 +205,13 @@ def lesson_page(module_id: str, lesson_id: str):
     if launch is not None:
         record_lesson(launch.user_id, module, lesson_id)
     lessons = view.lessons
+    progress = _progress(view)
     return render_template(
         "learning/lesson.html", view=view, labels=labels, lesson=lesson, index=index,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        progress=_progress(view), html=view.html(lesson["html"]), cited=view.cited(lesson["html"]),
+        next_step=next_step(view, progress),
+        progress=progress, html=view.html(lesson["html"]), cited=view.cited(lesson["html"]),
         beat_seconds=lesson_time.BEAT_SECONDS)
 
 
@@ -219,7 +236,8 @@ def figure(module_id: str, number: int, name: str):
 @bp.post("/<module_id>/lessons/<lesson_id>/done")
 @launch_required()
 def mark_done(module_id: str, lesson_id: str):
-    """Mark a lesson done (form posted with lt), then go on to the next lesson or the post-test."""
+    """Mark a lesson done (form posted with lt), then go on to the next lesson, or after the last one
+    to the next step: the learning activities still to do, else the post-test."""
     require_genuine_form()
     module, not_found = _module_or_404(module_id)
     if not_found:
@@ -234,4 +252,4 @@ def mark_done(module_id: str, lesson_id: str):
     index = found[0]
     if index + 1 < len(view.lessons):
         return redirect(url_for("learning.lesson_page", module_id=module_id, lesson_id=view.lessons[index + 1]["id"]))
-    return redirect(url_for("learning.module_page", module_id=module_id, _anchor="post-test"))
+    return redirect(next_step(view, _progress(view))["url"])

@@ -5,7 +5,7 @@ anything is read, and a refused post records nothing.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from elearn.accreditation.views import claims_after_test
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
-from elearn.grades.models import GradeDelivery
+from elearn.grades.models import DELIVERED, PARKED, GradeDelivery
 from elearn.grades.worker import kick_inline
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
@@ -107,6 +107,8 @@ def _attempt_page(attempt: Attempt, values, errors=None, status: int = 200):
     """The form of an attempt with the given values (saved or just posted) and errors."""
     lang = content_lang()
     shown = questions(attempt.version.quiz, Paper.from_dict(attempt.paper), lang, values, errors)
+    for question in shown:              # the page's list of question numbers marks the answered ones
+        question["answered"] = answered(question)
     deadline = as_utc(attempt.deadline_at) if attempt.deadline_at else None
     return render_template("quizzes/attempt.html", attempt=attempt, questions=shown, errors=errors or {},
                            title=pick(attempt.version.content["title"], lang), deadline=deadline,
@@ -182,6 +184,27 @@ def result(attempt_id: int):
     return render_result(attempt)
 
 
+def grade_state(delivery: GradeDelivery | None) -> str | None:
+    """Where a score is on its way to the gradebook, as the result page says it: sending, later
+    (a try failed; the worker tries again), delivered, parked; None when nothing is sent."""
+    if delivery is None:
+        return None
+    if delivery.status in (DELIVERED, PARKED):
+        return delivery.status
+    return "later" if delivery.tries else "sending"
+
+
+@bp.get("/post-test/<int:attempt_id>/grade-status")
+@launch_required()
+def grade_status(attempt_id: int):
+    """The result page's script asks here (token in X-Launch-Token) whether the LMS has the score."""
+    attempt = _own_attempt(attempt_id)
+    delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id == attempt.id))
+    response = jsonify(state=grade_state(delivery))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def render_result(attempt: Attempt, reviewer: bool = False):
     """The result page of an attempt (also shown to an instructor in a submission review)."""
     settings = QuizSettings(**attempt.settings)
@@ -197,5 +220,6 @@ def render_result(attempt: Attempt, reviewer: bool = False):
     claims = claims_after_test(attempt.module_id, attempt.user_id) if passed_any and not reviewer else []
     return render_template("quizzes/result.html", attempt=attempt, settings=settings, rows=rows, claims=claims,
                            may_review=may_review, counting=counting, delivery=delivery, reviewer=reviewer,
+                           grade_state=grade_state(delivery),
                            title=pick(attempt.version.content["title"], lang),
                            may_start=settings.can_start(attempts, utcnow())[0])
