@@ -97,6 +97,8 @@ class Config:
     LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
+    # First attempts a question needs before the item statistics show its facility and discrimination.
+    ITEM_STATS_MIN_ATTEMPTS = int(os.environ.get("ITEM_STATS_MIN_ATTEMPTS", "10"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
