@@ -15,7 +15,9 @@ NOTICES = {
     "confirm-erase": ("error", _l("Type the word in the box to confirm.")),
     "settings-saved": ("ok", _l("The post-test settings are saved. They apply to attempts started from now on.")),
     "extra-time-saved": ("ok", _l("Extra time saved.")),
-    "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner of this course.")),
+    "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner or staff member of this course.")),
+    "course-language-saved": ("ok", _l("The course language is saved. New gradebook columns and score comments of this course use it.")),
+    "course-language-invalid": ("error", _l("Choose Dutch or English as the course language.")),
     "answer-saved": ("ok", _l("Your answer is saved.")),
     "scores-queued": ("ok", _l("The stopped scores are queued to be sent again.")),
 }
