@@ -105,6 +105,8 @@ class Config:
     # second number (then it says the score will arrive later).
     GRADE_STATUS_POLL_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_SECONDS", "3")))
     GRADE_STATUS_POLL_MAX_SECONDS = max(1, int(os.environ.get("GRADE_STATUS_POLL_MAX_SECONDS", "120")))
+    # First attempts a question needs before the item statistics show its facility and discrimination.
+    ITEM_STATS_MIN_ATTEMPTS = int(os.environ.get("ITEM_STATS_MIN_ATTEMPTS", "10"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole
     # campus behind one NAT launches an exam at once; strict for registration.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

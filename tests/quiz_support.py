@@ -69,9 +69,9 @@ def answers(attempt: Attempt, right: int | None = None) -> dict[str, list[str]]:
     return values
 
 
-def take(browser, tool, lt, right: int | None = None):
+def take(browser, tool, lt, right: int | None = None, module: str = MODULE):
     """Start, answer, review and submit an attempt; returns (result response, attempt)."""
-    page = begin(browser, tool, lt)
+    page = begin(browser, tool, lt, module)
     assert page.status_code == 200, page.text[:500]
     attempt_id = attempt_id_of(page)
     app_attempt = _attempt(tool, attempt_id)

@@ -69,7 +69,8 @@ def test_instructor_and_picker_pages_obey_the_policy(app, courses, lms, blocking
     refusals = _watch(page)
     page.goto(lms.frame_url(role="instructor", locale="en", resource_link_id="csp-2", custom={"module": MODULE},
                             user={"sub": "ivo", "name": "Ivo Instructor"}))
-    frame = _wait_for_tool_page(page, f"/modules/{MODULE}")
+    frame = _wait_for_tool_page(page, "/instructor/results")     # an instructor lands on their view
+    frame = _visit(page, frame, f"/modules/{MODULE}")
     frame = _visit(page, frame, "/instructor/course")
     frame.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length === 1")
     assert frame.evaluate("() => document.querySelector('.chart-box').style.height").endswith("rem")

@@ -149,8 +149,8 @@ def test_demo_lms_instructor_adds_modules_through_the_picker(app, courses, live_
         page.click("nav.lms-outline a:has-text('The care cycle')")
         page.wait_for_function(
             "() => { const f = document.getElementById('tool-frame');"
-            " try { return f && f.contentWindow.location.pathname === '/modules/care-cycle'; } catch (e) { return false; } }",
-            timeout=15000)
+            " try { return f && f.contentWindow.location.pathname === '/instructor/results'; } catch (e) { return false; } }",
+            timeout=15000)                                   # the instructor lands on the placement's results
     finally:
         page.close()
 

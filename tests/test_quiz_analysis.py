@@ -123,10 +123,10 @@ def test_whole_test_without_variance_and_too_little_data():
 def test_csv_export(stats):
     result, _ = stats
     lines = to_csv(result).splitlines()
-    assert lines[0] == "item,attempts,facility_percent,sd_percent,discrimination_index,flags"
-    assert lines[1] == "a,5,80.00,44.72,55.90,"
-    assert lines[4] == "d,5,100.00,0.00,,too_easy"
-    assert to_csv(result, decimal_comma=True).splitlines()[5] == "e;5;40,00;54,77;8,01;not_discriminating"
+    assert lines[0] == "item,attempts,facility_percent,sd_percent,discrimination_index,flags,note"
+    assert lines[1] == "a,5,80.00,44.72,55.90,,"
+    assert lines[4] == "d,5,100.00,0.00,,too_easy,"
+    assert to_csv(result, decimal_comma=True).splitlines()[5] == "e;5;40,00;54,77;8,01;not_discriminating;"
 
 
 def test_csv_neutralises_formulas_and_keeps_negative_numbers_numeric():
@@ -137,3 +137,16 @@ def test_csv_neutralises_formulas_and_keeps_negative_numbers_numeric():
     lines = to_csv(result, decimal_comma=True).splitlines()
     assert lines[1].startswith("'=cmd|' /C calc'!A0;4;50,00;")
     assert lines[2].split(";")[4] == "-100,00"
+
+
+def test_below_the_minimum_figures_and_flags_are_withheld_and_the_csv_says_why():
+    # One learner got item b wrong: on its own that would flag b "too hard" (facility 0).
+    one = analyse([dict(a=1, b=0)], min_attempts=10)
+    assert all(s.withheld and s.facility is None and s.discrimination_index is None and not s.flags
+               for s in one.items)
+    assert one.items[0].attempts == 1 and one.alpha is None and one.alpha_withheld
+    assert to_csv(one).splitlines()[2] == "b,1,,,,,n/a: fewer than 10 first attempts"
+    # Five attempts reach a minimum of five: the figures of ROWS come back, flags included.
+    enough = {s.item_id: s for s in analyse(ROWS, min_attempts=5).items}
+    assert not enough["d"].withheld and enough["d"].flags == ("too_easy",) and enough["a"].facility == 0.8
+    assert analyse(ROWS, min_attempts=6).items[3].flags == ()

@@ -102,11 +102,13 @@ def line_item_for(delivery: GradeDelivery, conn) -> str:
 
 
 def _new_line_item(delivery: GradeDelivery, link: ResourceLink) -> LineItem:
-    """A column for the placement: label in the learner's language, reviewable submissions."""
+    """A column for the placement: label in the course's language, reviewable submissions."""
     from flask_babel import force_locale, gettext
 
+    from elearn.grades.language import gradebook_language
+
     attempt = delivery.attempt
-    lang = attempt.user.locale or "nl"
+    lang = gradebook_language(link, attempt.user)
     with force_locale(lang):
         label = gettext("Post-test: %(module)s", module=pick(attempt.version.content["title"], lang))
         review = gettext("Review the attempt")

@@ -42,8 +42,10 @@ def comment_for(attempt, counting, lang: str) -> str:
 
 def enqueue(attempt, settings: QuizSettings, attempts: list, now: datetime) -> GradeDelivery:
     """The delivery row for this finished attempt: the counting attempt's score, fixed timestamp."""
+    from elearn.grades.language import gradebook_language
+
     counting = settings.counting_attempt(attempts) or attempt
-    lang = attempt.user.locale or "nl"
+    lang = gradebook_language(attempt.resource_link, attempt.user)
     score = Score(user_id=attempt.user.sub, score_given=round(counting.percent, 2), score_maximum=SCORE_MAXIMUM,
                   timestamp=_timestamp(attempt, now), comment=comment_for(attempt, counting, lang))
     delivery = GradeDelivery(attempt_id=attempt.id, resource_link_pk=attempt.resource_link_pk,

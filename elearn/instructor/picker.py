@@ -95,6 +95,22 @@ def _guarded_post():
     return _guarded()
 
 
+def _course_language() -> str | None:
+    """The picker's default course language: the course's own (Context.language), else the instructor's."""
+    launch = current_launch()
+    context = db.session.get(Context, launch.context_pk) if launch.context_pk else None
+    return (context.language if context else None) or launch.locale
+
+
+def _remember_course_language(lang: str) -> None:
+    """The course language chosen when placing modules becomes the course's, for every gradebook
+    column and score comment (committed with the deep-linking answer)."""
+    launch = current_launch()
+    context = db.session.get(Context, launch.context_pk) if launch.context_pk else None
+    if context is not None:
+        context.language = lang
+
+
 @bp.get("/")
 @launch_required("instructor")
 def index():
@@ -103,7 +119,7 @@ def index():
     if refusal:
         return refusal
     row, settings = found
-    filters = read_filters(request.args, current_launch().locale)
+    filters = read_filters(request.args, _course_language())
     return _picker_page(row, settings, filters, _chosen_ids(request.args.getlist("module"), settings))
 
 
@@ -144,7 +160,7 @@ def choose():
     if refusal:
         return refusal
     row, settings = found
-    filters = read_filters(request.form, current_launch().locale)
+    filters = read_filters(request.form, _course_language())
     ticked = request.form.getlist("module")
     try:
         modules = chosen_modules(ticked, settings)
@@ -153,6 +169,7 @@ def choose():
                             status=refused.status)
     launch_url = tool_url("launch.launch")
     items = [content_item(m, filters.course_lang, launch_url, settings) for m in modules]
+    _remember_course_language(filters.course_lang)
     msg = ngettext("%(num)d module from VBHC Academy was added.", "%(num)d modules from VBHC Academy were added.",
                    len(items))
     choice = filters.course_lang + ":" + ",".join(m.id for m in modules)

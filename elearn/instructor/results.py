@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select
 
 from elearn.extensions import db
@@ -61,4 +62,35 @@ def item_analysis(link: ResourceLink, module_id: str) -> Analysis:
         Attempt.resource_link_pk == link.id, Attempt.module_id == module_id, Attempt.number == 1,
         Attempt.finished_at.is_not(None)).order_by(Attempt.id))
     rows = [{row["item"]: row["fraction"] for row in a.result["items"]} for a in firsts]
-    return analyse(rows)
+    return analyse(rows, min_attempts=current_app.config["ITEM_STATS_MIN_ATTEMPTS"])
+
+
+@dataclass(frozen=True)
+class PlacementSummary:
+    """The figures an instructor lands on: who opened the module here, took the post-test, passed."""
+
+    opened: int                 # learners (not staff) who opened the module through this link
+    tested: int                 # people with a finished attempt that counts
+    passed: int
+    mean_percent: float | None  # mean counting score of those who tested
+
+
+def _is_staff(roles) -> bool:
+    """Instructors, teaching assistants and administrators (tool roles of a launch or roster member)."""
+    return bool(set(roles) & {"instructor", "admin"})
+
+
+def placement_summary(link: ResourceLink, rows: list[LearnerResult]) -> PlacementSummary:
+    """Counts over this placement's launches and results (staff who test the quiz stay out of 'opened')."""
+    from elearn.launch.models import LaunchSession
+
+    sessions = db.session.execute(select(LaunchSession.user_id, LaunchSession.roles)
+                                  .where(LaunchSession.resource_link_pk == link.id).distinct())
+    by_user: dict[int, set[str]] = {}
+    for user_id, roles in sessions:
+        by_user.setdefault(user_id, set()).update(filter(None, roles.split(",")))
+    counted = [r.counting for r in rows if r.counting is not None]
+    return PlacementSummary(
+        opened=sum(1 for roles in by_user.values() if not _is_staff(roles)), tested=len(counted),
+        passed=sum(1 for a in counted if a.passed),
+        mean_percent=sum(a.percent for a in counted) / len(counted) if counted else None)

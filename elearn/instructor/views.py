@@ -2,16 +2,17 @@
 statistics (CSV) and the pool as GIFT; and the LTI submission review of one learner's attempt."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
+from elearn.grades.language import gradebook_language
 from elearn.grades.outbox import requeue_parked
-from elearn.instructor.results import item_analysis, learner_results, problem_deliveries
-from elearn.instructor import roster
+from elearn.instructor.results import item_analysis, learner_results, placement_summary, problem_deliveries
+from elearn.instructor import people, roster
 from elearn.instructor.models import RosterSync
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
@@ -47,12 +48,28 @@ def results(settings_error: str | None = None):
     version = module.current_version
     settings = ops.settings_for(link, version.quiz)
     stored = db.session.get(PlacementSettings, link.id)
+    rows = learner_results(link, settings)
+    course_people = _course_people(link)
+    extra = {e.user_id: e.multiplier for e in db.session.scalars(select(ExtraTime).filter_by(resource_link_pk=link.id))}
     return render_template(
         "instructor/results.html", link=link, module=module, title=pick(version.content["title"], content_lang()),
-        settings=settings, rows=learner_results(link, settings), problems=problem_deliveries(link),
+        settings=settings, rows=rows, problems=problem_deliveries(link), summary=placement_summary(link, rows),
         custom=stored.values if stored else {}, counting_rules=list(CountingRule), review_policies=list(ReviewPolicy),
-        learners=_context_learners(link), pool_size=len(version.quiz.get("items", [])),
+        learners=[p for p in course_people if not p.staff], staff=[p for p in course_people if p.staff],
+        extra_given=[(p, extra[p.user_id]) for p in course_people if p.user_id in extra],
+        pool_size=len(version.quiz.get("items", [])), course_language=gradebook_language(link),
         settings_error=settings_error, work=_learner_work(link, module)), 422 if settings_error else 200
+
+
+def _course_people(link: ResourceLink) -> list[people.Person]:
+    """Learners and staff of the placement's course; the roster is read from the LMS once, the first
+    time (later reads happen on the course progress page, so the landing page never waits on the LMS)."""
+    context = link.context
+    if context is None:
+        return []
+    if db.session.get(RosterSync, context.id) is None and context.nrps_memberships_url:
+        roster.sync(context)
+    return people.course_people(context)
 
 
 def _learner_work(link: ResourceLink, module) -> list[dict]:
@@ -63,7 +80,7 @@ def _learner_work(link: ResourceLink, module) -> list[dict]:
     seconds = lesson_time.seconds_by_user([link.id], module.id)
     return [{"user": user, "done": acts.done_count(content, answers.get(user.id, {})), "total": total,
              "lesson_minutes": lesson_time.minutes(seconds.get(user.id, 0))}
-            for user in _context_learners(link) if user.id in answers or user.id in seconds]
+            for user in _context_users(link) if user.id in answers or user.id in seconds]
 
 
 @bp.get("/learners/<int:user_id>/activities")
@@ -83,8 +100,8 @@ def learner_activities(user_id: int):
                            title=view.title, activities=activities_view(view, answers, None))
 
 
-def _context_learners(link: ResourceLink) -> list[User]:
-    """People who launched in this placement's course (for the extra-time form)."""
+def _context_users(link: ResourceLink) -> list[User]:
+    """People who launched in this placement's course."""
     return list(db.session.scalars(select(User).join(LaunchSession, LaunchSession.user_id == User.id)
                                    .where(LaunchSession.context_pk == link.context_pk).distinct()
                                    .order_by(User.family_name, User.name)))
@@ -125,15 +142,18 @@ def save_settings():
 @bp.post("/extra-time")
 @launch_required("instructor")
 def save_extra_time():
-    """Give one learner more time (a multiplier of the time limit, 1 to 4)."""
+    """Give one person of the course (a learner, or staff testing the post-test) more time: a
+    multiplier of the time limit, 1 to 4."""
     require_genuine_form()
     link, _module = _placement()
     try:
-        user_id, multiplier = int(request.form["user_id"]), float(request.form["multiplier"].replace(",", "."))
+        sub, multiplier = request.form["person"], float(request.form["multiplier"].replace(",", "."))
     except (KeyError, ValueError):
-        abort(400, description="user_id and multiplier are required")
-    if user_id not in {u.id for u in _context_learners(link)} or not 1.0 <= multiplier <= 4.0:
+        abort(400, description="person and multiplier are required")
+    person = next((p for p in people.course_people(link.context) if p.sub == sub), None) if link.context else None
+    if person is None or not 1.0 <= multiplier <= 4.0:
         return redirect_with("extra-time-invalid", "instructor.results")
+    user_id = people.user_for(link.context, person).id
     row = db.session.scalar(select(ExtraTime).filter_by(resource_link_pk=link.id, user_id=user_id))
     if row is None:
         row = ExtraTime(resource_link_pk=link.id, user_id=user_id)
@@ -141,6 +161,20 @@ def save_extra_time():
     row.multiplier = multiplier
     db.session.commit()
     return redirect_with("extra-time-saved", "instructor.results")
+
+
+@bp.post("/course-language")
+@launch_required("instructor")
+def save_course_language():
+    """The course's language for gradebook column names and score comments (every placement of it)."""
+    require_genuine_form()
+    link, _module = _placement()
+    lang = request.form.get("language", "")
+    if link.context is None or lang not in current_app.config["LANGUAGES"]:
+        return redirect_with("course-language-invalid", "instructor.results")
+    link.context.language = lang
+    db.session.commit()
+    return redirect_with("course-language-saved", "instructor.results")
 
 
 @bp.post("/deliveries/retry")

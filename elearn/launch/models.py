@@ -41,6 +41,9 @@ class Context(db.Model):
     label: Mapped[str | None] = mapped_column(String(255))
     nrps_memberships_url: Mapped[str | None] = mapped_column(String(1024))
     ags_lineitems_url: Mapped[str | None] = mapped_column(String(1024))
+    # The course's language (nl/en) for gradebook column names and score comments: the first launch's
+    # locale, then whatever an instructor chooses (placement settings, or the picker's course language).
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

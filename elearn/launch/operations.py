@@ -116,6 +116,7 @@ def record_launch(data: LaunchData) -> RecordedLaunch:
                           {"title": data.context_title, "label": data.context_label,
                            "nrps_memberships_url": data.nrps_memberships_url,
                            "ags_lineitems_url": data.ags.lineitems if data.ags else None})
+        context.language = context.language or locale   # the first launch's locale, until someone chooses
     db.session.flush()
     link = None
     if data.resource_link_id:

@@ -125,18 +125,28 @@ def launch():
 
 def _may_deep_link(data: LaunchData) -> bool:
     """Only instructors and administrators pick content for a course."""
+    return _teaches(data)
+
+
+def _teaches(data: LaunchData) -> bool:
+    """Instructors (teaching assistants too) and administrators of the launch's course."""
     from lti.roles import normalise_roles
 
     return bool(normalise_roles(data.roles) & {"instructor", "admin"})
 
 
 def _landing_url(data: LaunchData, module_id: str | None, token: str) -> str:
-    """A module page for a link to a module; the picker for deep linking; the catalog otherwise."""
+    """The instructor's view of the placement for staff, the module page for learners; the picker
+    for deep linking; the catalog for a link without a module."""
+    from elearn.catalog.models import live_module
+
     if data.message_type == C.SUBMISSION_REVIEW_REQUEST:
         return url_for("instructor.submission_review", lt=token)
     if data.message_type == C.DEEP_LINKING_REQUEST:
         return url_for("picker.index", lt=token)
-    if data.message_type != C.DEEP_LINKING_REQUEST and module_id:
+    if module_id and _teaches(data) and live_module(module_id) is not None:
+        return url_for("instructor.results", lt=token)   # a retired module: its page says so
+    if module_id:
         return url_for("learning.module_page", module_id=module_id, lt=token)
     return url_for("catalog.index", lt=token)
 

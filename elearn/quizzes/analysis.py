@@ -14,6 +14,8 @@ Every item counts one mark, so facility F = mean(x_i) / max(x_i) = mean(x_i).
 - Variances and covariances divide by n−1, as Moodle does. Anything undefined (fewer than
   two attempts, zero variance) is None, never an error.
 - Flags: facility > 0.8 "too_easy", < 0.3 "too_hard"; index < 10 "not_discriminating".
+- `min_attempts`: below it an item's facility, sd, discrimination and flags are withheld (None,
+  `withheld`), and α below it overall: one or two attempts would call a fine question "too hard".
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class ItemStats:
     sd: float | None                     # standard deviation of the mark, 0..1 scale
     discrimination_index: float | None   # −100..100 (Moodle's scale)
     flags: tuple[str, ...]
+    withheld: bool = False               # fewer attempts than the minimum: figures not shown
 
     @property
     def discrimination(self) -> float | None:
@@ -58,16 +61,29 @@ class Analysis:
     alpha: float | None
     alpha_method: str | None   # "KR-20" or "Cronbach's alpha"
     alpha_basis: str | None    # "items" or "slots"
+    min_attempts: int = 0      # attempts an item (and α: the test) needs before figures are shown
+
+    @property
+    def alpha_withheld(self) -> bool:
+        """Too few first attempts for the internal consistency to mean anything."""
+        return self.attempts < self.min_attempts
 
 
-def analyse(first_attempts: Sequence[Mapping[str, float]], item_ids: Sequence[str] | None = None) -> Analysis:
-    """Analyse first attempts; `item_ids` (e.g. pool order) lists items, unattempted ones too."""
+def analyse(first_attempts: Sequence[Mapping[str, float]], item_ids: Sequence[str] | None = None,
+            min_attempts: int = 0) -> Analysis:
+    """Analyse first attempts; `item_ids` (e.g. pool order) lists items, unattempted ones too; figures
+    of items with fewer than `min_attempts` attempts (and α below it) are withheld."""
     rows = [{k: Fraction(v).limit_denominator(_DENOMINATOR) for k, v in a.items()} for a in first_attempts]
     if item_ids is None:
         item_ids = list(dict.fromkeys(k for row in rows for k in row))
-    items = [_item_stats(item_id, rows) for item_id in item_ids]
-    alpha, method, basis = _alpha(rows)
-    return Analysis(len(rows), items, alpha, method, basis)
+    items = [_withheld(s) if s.attempts < min_attempts else s for s in (_item_stats(i, rows) for i in item_ids)]
+    alpha, method, basis = _alpha(rows) if len(rows) >= min_attempts else (None, None, None)
+    return Analysis(len(rows), items, alpha, method, basis, min_attempts)
+
+
+def _withheld(stats: ItemStats) -> ItemStats:
+    """The item with only its attempt count: too few attempts to judge it."""
+    return ItemStats(stats.item_id, stats.attempts, None, None, None, (), withheld=True)
 
 
 def _item_stats(item_id: str, rows: list[dict[str, Fraction]]) -> ItemStats:
@@ -122,10 +138,11 @@ def _covariance(xs: Sequence[Fraction], ys: Sequence[Fraction]) -> Fraction | No
 
 
 def to_csv(analysis: Analysis, decimal_comma: bool = False) -> str:
-    """The item table as CSV (percentages like Moodle); `decimal_comma` for Dutch spreadsheets (;)."""
+    """The item table as CSV (percentages like Moodle); `decimal_comma` for Dutch spreadsheets (;).
+    A withheld item has blank figures and says why in the `note` column."""
     out = io.StringIO()
     writer = csvsafe.writer(out, delimiter=";" if decimal_comma else ",", lineterminator="\n")
-    writer.writerow(["item", "attempts", "facility_percent", "sd_percent", "discrimination_index", "flags"])
+    writer.writerow(["item", "attempts", "facility_percent", "sd_percent", "discrimination_index", "flags", "note"])
 
     def number(value: float | None) -> str:
         """Two decimals, empty for None."""
@@ -135,5 +152,6 @@ def to_csv(analysis: Analysis, decimal_comma: bool = False) -> str:
     for s in analysis.items:
         writer.writerow([s.item_id, s.attempts, number(None if s.facility is None else 100 * s.facility),
                          number(None if s.sd is None else 100 * s.sd), number(s.discrimination_index),
-                         " ".join(s.flags)])
+                         " ".join(s.flags),
+                         f"n/a: fewer than {analysis.min_attempts} first attempts" if s.withheld else ""])
     return out.getvalue()
