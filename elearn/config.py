@@ -95,6 +95,13 @@ class Config:
     # The Ed25519 key that signs the accreditation ledger's checkpoints: a PEM, or the path of a PEM file,
     # kept out of the database (see elearn.accreditation.checkpoints); unset: a key generated in instance/.
     LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
+    # Outgoing mail for event confirmations (elearn.events.mail); no SMTP_HOST → no mail, the page says so.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "").strip() or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "").strip() or None
+    SMTP_USER = os.environ.get("SMTP_USER", "").strip() or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "") or None
+    SMTP_TLS = os.environ.get("SMTP_TLS", "starttls").strip().lower()   # starttls | ssl | off
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole

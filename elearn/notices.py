@@ -18,6 +18,10 @@ NOTICES = {
     "extra-time-invalid": ("error", _l("Extra time is a multiplier from 1 to 4, for a learner of this course.")),
     "answer-saved": ("ok", _l("Your answer is saved.")),
     "scores-queued": ("ok", _l("The stopped scores are queued to be sent again.")),
+    "event-enrolled": ("ok", _l("You are enrolled. Add the event to your calendar with the invitation below.")),
+    "event-waiting": ("ok", _l("The event is full: you are on the waiting list and move up automatically when a place frees.")),
+    "event-cancelled": ("ok", _l("Your enrolment is cancelled.")),
+    "event-created": ("ok", _l("The event is saved.")),
 }
 
 
