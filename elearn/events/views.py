@@ -218,3 +218,6 @@ def _people(event: Event) -> dict:
                                                            Enrolment.status.in_((ENROLLED, WAITING)))
                                    .order_by(Enrolment.queued_at, Enrolment.id)))
     return {"enrolled": [r for r in rows if r.status == ENROLLED], "waiting": [r for r in rows if r.status == WAITING]}
+
+
+from elearn.events import admin as _admin  # noqa: E402,F401  (its routes join the /admin blueprint before it is registered)
