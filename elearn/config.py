@@ -102,6 +102,9 @@ class Config:
     SMTP_USER = os.environ.get("SMTP_USER", "").strip() or None
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "") or None
     SMTP_TLS = os.environ.get("SMTP_TLS", "starttls").strip().lower()   # starttls | ssl | off
+    # An event's QR check-in code: a fresh one is shown this often, and each is accepted this long.
+    EVENT_CHECKIN_ROTATE_SECONDS = int(os.environ.get("EVENT_CHECKIN_ROTATE_SECONDS", "60"))
+    EVENT_CHECKIN_MAX_AGE = int(os.environ.get("EVENT_CHECKIN_MAX_AGE", "180"))
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     # Rate limits on the LTI entry points, per client address. Generous for launches: a whole

@@ -70,3 +70,40 @@ class Enrolment(db.Model):
 
     event = relationship("Event")
     user = relationship("User")
+
+
+PRESENT, ABSENT, LATE, LEFT_EARLY = "present", "absent", "late", "left-early"
+ATTENDANCE_STATES = (PRESENT, ABSENT, LATE, LEFT_EARLY)
+
+
+class Attendance(db.Model):
+    """Whether a learner was at an event and for how long: from their QR check-in, or as the
+    organiser corrected it (every correction is an AttendanceChange)."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (UniqueConstraint("event_id", "user_id", name="uq_event_attendance_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))                 # ATTENDANCE_STATES
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    left_early_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)   # by QR; None when only the organiser
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    user = relationship("User")
+
+
+class AttendanceChange(db.Model):
+    """The audit trail of attendance: who set what, when, from what to what."""
+
+    __tablename__ = "event_attendance_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    changed_by: Mapped[str] = mapped_column(String(255))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict] = mapped_column(JSON)

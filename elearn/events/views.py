@@ -81,7 +81,16 @@ def event_page(event_id: int):
     event = _event_or_404(event_id)
     launch = current_launch()
     return render_template("events/event.html", item=shown(event, launch.user_id if launch else None),
-                           mail_on=mail.configured(), mail_failed=request.args.get("mail") == "failed")
+                           mail_on=mail.configured(), mail_failed=request.args.get("mail") == "failed",
+                           **_accreditation(event))
+
+
+def _accreditation(event: Event) -> dict:
+    """The event's accredited activities, for the claim link."""
+    from elearn.accreditation.registers import REGISTERS
+    from elearn.events.attendance import activities_of
+
+    return {"accredited": activities_of(event.id), "registers": REGISTERS}
 
 
 @bp.post("/<int:event_id>/enrol")
@@ -97,7 +106,7 @@ def enrol(event_id: int):
     except ops.EnrolmentRefused as refused:
         message = _("This event has ended.") if refused.reason == "ended" else _("This event is cancelled.")
         return render_template("events/event.html", item=shown(event, launch.user_id), mail_on=mail.configured(),
-                               refused=message, mail_failed=False), 409
+                               refused=message, mail_failed=False, **_accreditation(event)), 409
     failed = row.status == ENROLLED and not _confirm(event, row, user)
     return redirect_with("event-enrolled" if row.status == ENROLLED else "event-waiting", "events.event_page",
                          event_id=event.id, **({"mail": "failed"} if failed else {}))
@@ -221,3 +230,4 @@ def _people(event: Event) -> dict:
 
 
 from elearn.events import admin as _admin  # noqa: E402,F401  (its routes join the /admin blueprint before it is registered)
+from elearn.events import attendance_views as _attendance_views  # noqa: E402,F401  (routes on this blueprint)

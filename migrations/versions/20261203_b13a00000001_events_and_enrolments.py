@@ -1,10 +1,10 @@
-"""events and enrolments; accreditation activities may point at an event
+"""events, enrolments and attendance; accreditation activities may point at an event
 
 Revision ID: b13a00000001
 Revises: b11a00000004
 Create Date: 2026-12-03 16:00:00.000000
 
-Expand-only: two new tables and one nullable column the previous release never reads or writes.
+Expand-only: four new tables and one nullable column the previous release never reads or writes.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -78,6 +78,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_event_enrolments_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_enrolments_user_id'), ['user_id'], unique=False)
 
+    op.create_table(
+        'event_attendance',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('state', sa.String(length=16), nullable=False),
+        sa.Column('late_minutes', sa.Integer(), nullable=False),
+        sa.Column('left_early_minutes', sa.Integer(), nullable=False),
+        sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('event_id', 'user_id', name='uq_event_attendance_once'),
+    )
+    with op.batch_alter_table('event_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_attendance_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_attendance_user_id'), ['user_id'], unique=False)
+
+    op.create_table(
+        'event_attendance_changes',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('event_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('changed_by', sa.String(length=255), nullable=False),
+        sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('before', sa.JSON(), nullable=True),
+        sa.Column('after', sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(['event_id'], ['events.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    with op.batch_alter_table('event_attendance_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_attendance_changes_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_attendance_changes_user_id'), ['user_id'], unique=False)
+
     op.add_column('accreditation_activities', sa.Column('event_id', sa.Integer(), nullable=True))
     op.create_index(op.f('ix_accreditation_activities_event_id'), 'accreditation_activities', ['event_id'],
                     unique=False)
@@ -87,5 +123,7 @@ def downgrade():
     op.drop_index(op.f('ix_accreditation_activities_event_id'), table_name='accreditation_activities')
     with op.batch_alter_table('accreditation_activities', schema=None) as batch_op:
         batch_op.drop_column('event_id')
+    op.drop_table('event_attendance_changes')
+    op.drop_table('event_attendance')
     op.drop_table('event_enrolments')
     op.drop_table('events')
