@@ -3,7 +3,7 @@ the attendee's check-in from their phone (which needs their launch: the tool ope
 from __future__ import annotations
 
 import segno
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -45,19 +45,31 @@ def refusal(reason: str) -> str:
     }[reason]
 
 
+def _fresh_code(event: Event) -> dict:
+    """A new signed check-in URL, its QR code (an SVG data URI) and how many are checked in."""
+    code = attendance.new_code(event)
+    url = url_for("events.checkin", event_id=event.id, c=code, lt=None, _external=True)
+    present = db.session.scalar(select(db.func.count()).select_from(attendance.Attendance)
+                                .filter_by(event_id=event.id))
+    return {"url": url, "qr": segno.make(url, error="m").svg_data_uri(scale=8, border=2, dark="#1c2733"),
+            "present": present, "present_text": _("Checked in: %(count)s", count=present)}
+
+
 @bp.get("/<int:event_id>/check-in-code")
 @launch_required("instructor")
 def checkin_code(event_id: int):
-    """The organiser's screen: a QR code of a signed check-in URL, renewed every few seconds."""
+    """The organiser's screen: a QR code of a signed check-in URL, renewed by its script."""
     event = _organised_event(event_id)
-    code = attendance.new_code(event)
-    url = url_for("events.checkin", event_id=event.id, c=code, lt=None, _external=True)
-    qr = segno.make(url, error="m").svg_data_uri(scale=8, border=2, dark="#1c2733")
-    present = db.session.scalar(select(db.func.count()).select_from(attendance.Attendance)
-                                .filter_by(event_id=event.id))
-    return render_template("events/checkin_code.html", item=shown(event, None), qr=qr, url=url, present=present,
+    return render_template("events/checkin_code.html", item=shown(event, None), fresh=_fresh_code(event),
                            open=attendance.is_open(event), rotate=current_app.config["EVENT_CHECKIN_ROTATE_SECONDS"],
                            max_age=current_app.config["EVENT_CHECKIN_MAX_AGE"])
+
+
+@bp.get("/<int:event_id>/check-in-code.json")
+@launch_required("instructor")
+def checkin_code_json(event_id: int):
+    """The next code for the organiser's screen (its script asks every EVENT_CHECKIN_ROTATE_SECONDS)."""
+    return jsonify(_fresh_code(_organised_event(event_id)))
 
 
 @bp.get("/<int:event_id>/check-in")
