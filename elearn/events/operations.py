@@ -135,12 +135,13 @@ def create(fields: EventFields, *, source: str, created_by: str, module_id: str 
     return event
 
 
-def upcoming(module_id: str | None = None, course_ids: list[str] | None = None, now: datetime | None = None) -> list[Event]:
-    """Events of a module (and of the courses it is in) not yet ended and not cancelled, soonest first."""
+def upcoming(module_id: str | None = None, any_course: bool = False, now: datetime | None = None) -> list[Event]:
+    """Events of a module (with `any_course`, also every course's, for the caller to pick the courses
+    the module is in) not yet ended and not cancelled, soonest first."""
     now = now or utcnow()
     owner = Event.module_id == module_id
-    if course_ids:
-        owner = owner | Event.course_id.in_(course_ids)
+    if any_course:
+        owner = owner | Event.course_id.is_not(None)
     return list(db.session.scalars(select(Event).where(owner, Event.ends_at > now, Event.cancelled_at.is_(None))
                                    .order_by(Event.starts_at, Event.id)))
 

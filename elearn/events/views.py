@@ -60,9 +60,14 @@ def shown(event: Event, user_id: int | None) -> dict:
 
 
 def module_events(module_id: str) -> list[dict]:
-    """The module page's list: its upcoming events and the launched learner's place at each."""
+    """The module page's list: its upcoming events and those of the courses (bundles) that list it,
+    with the launched learner's place at each. One statement for a module without events."""
     launch = current_launch()
-    return [shown(e, launch.user_id if launch else None) for e in ops.upcoming(module_id, _courses_of(module_id))]
+    found = ops.upcoming(module_id, any_course=True)
+    if any(e.course_id for e in found):
+        courses = set(_courses_of(module_id))
+        found = [e for e in found if e.module_id == module_id or e.course_id in courses]
+    return [shown(e, launch.user_id if launch else None) for e in found]
 
 
 def _courses_of(module_id: str) -> list[str]:
