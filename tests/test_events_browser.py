@@ -73,7 +73,7 @@ def test_enrol_wait_move_up_check_in_by_qr_and_get_the_certificate(app, courses,
     assert "No e-mail is sent" in ann.inner_text("main")
     assert_accessible(ann, "event page, enrolled")
 
-    bob_ctx, bob_page, bob = _module_page(blocking_browser, lms, "bob", "Bob Bakker", locale="nl")
+    bob_ctx, bob_page, bob = _module_page(blocking_browser, lms, "bob", "Bob Bakker", locale="nl", width=390)
     assert "Vol — wachtlijst open" in bob.inner_text("#events")
     bob.click("#events button:has-text('Op de wachtlijst')")
     bob.wait_for_load_state()
