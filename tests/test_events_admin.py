@@ -22,6 +22,10 @@ def test_admin_creates_an_accredited_event(loaded, runner, live_server):
     browser, home = _signed_in(runner, live_server)
     page = browser.get(f"{live_server.url}/admin/events")
     assert page.status_code == 200 and "New event" in page.text
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]     # no LMS may frame /admin
+    cross_site = browser.post(f"{live_server.url}/admin/events", headers={"Sec-Fetch-Site": "cross-site"},
+                              data=dict(FORM, csrf_token=_csrf(page.text)))
+    assert cross_site.status_code == 403
     saved = browser.post(f"{live_server.url}/admin/events", data=dict(FORM, csrf_token=_csrf(page.text)))
     assert saved.status_code == 200 and "Outcomes masterclass" in saved.text and "GAIA-777" in saved.text
     with loaded.app_context():
@@ -53,3 +57,30 @@ def test_admin_events_need_a_signed_in_administrator(loaded, live_server):
     anonymous = make_browser()
     assert anonymous.get(f"{live_server.url}/admin/events", allow_redirects=False).status_code == 302
     assert anonymous.post(f"{live_server.url}/admin/events", data=FORM, allow_redirects=False).status_code in (302, 400)
+
+
+def test_an_event_of_a_course_shows_on_the_pages_of_its_modules_only(loaded, runner, live_server):
+    from demolms.testing import PlatformServer
+    from launch_support import connect
+    from quiz_support import launch_learner
+
+    browser, _ = _signed_in(runner, live_server)
+    page = browser.get(f"{live_server.url}/admin/events")
+    saved = browser.post(f"{live_server.url}/admin/events",
+                         data=dict(FORM, owner="course:course-a", register="", csrf_token=_csrf(page.text)))
+    assert saved.status_code == 200
+    with loaded.app_context():
+        assert db.session.scalar(select(Event.course_id)) == "course-a"
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0      # no register: not accredited
+    platform = PlatformServer.start()
+    try:
+        connect(loaded, live_server.url, platform)
+        from launch_support import make_browser
+
+        in_course = launch_learner(platform, make_browser())[0]                      # alpha-value: in course-a
+        assert "Outcomes masterclass" in in_course.text
+        elsewhere = launch_learner(platform, make_browser(), custom={"module": "gamma-data"},
+                                   resource_link_id="rl-g")[0]                       # gamma-data: not in course-a
+        assert "Outcomes masterclass" not in elsewhere.text
+    finally:
+        platform.stop()
