@@ -50,6 +50,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.accreditation import views as accreditation_views
     from elearn.accreditation import admin as accreditation_admin
     from elearn.certificates import views as certificate_views
+    from elearn.events import views as event_views
 
     app.register_blueprint(main.bp)
     app.register_blueprint(launch_views.bp)
@@ -63,6 +64,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     app.register_blueprint(accreditation_views.bp)
     app.register_blueprint(accreditation_admin.bp)
     app.register_blueprint(certificate_views.bp)
+    app.register_blueprint(event_views.bp)
     if app.config["DEMO_LMS"]:
         from elearn.demo import views as demo_views
 

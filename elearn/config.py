@@ -95,6 +95,16 @@ class Config:
     # The Ed25519 key that signs the accreditation ledger's checkpoints: a PEM, or the path of a PEM file,
     # kept out of the database (see elearn.accreditation.checkpoints); unset: a key generated in instance/.
     LEDGER_SIGNING_KEY = os.environ.get("LEDGER_SIGNING_KEY", "").strip() or None
+    # Outgoing mail for event confirmations (elearn.events.mail); no SMTP_HOST → no mail, the page says so.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "").strip() or None
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_FROM = os.environ.get("SMTP_FROM", "").strip() or None
+    SMTP_USER = os.environ.get("SMTP_USER", "").strip() or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "") or None
+    SMTP_TLS = os.environ.get("SMTP_TLS", "starttls").strip().lower()   # starttls | ssl | off
+    # An event's QR check-in code: a fresh one is shown this often, and each is accepted this long.
+    EVENT_CHECKIN_ROTATE_SECONDS = int(os.environ.get("EVENT_CHECKIN_ROTATE_SECONDS", "60"))
+    EVENT_CHECKIN_MAX_AGE = int(os.environ.get("EVENT_CHECKIN_MAX_AGE", "180"))
     # Slack after a quiz deadline for the submit to travel.
     QUIZ_GRACE_SECONDS = int(os.environ.get("QUIZ_GRACE_SECONDS", "30"))
     # Team self-assessment rounds: how many learners must answer before the team result is shown,

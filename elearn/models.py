@@ -10,3 +10,4 @@ import elearn.grades.models  # noqa: F401
 import elearn.instructor.models  # noqa: F401
 import elearn.accreditation.models  # noqa: F401
 import elearn.certificates.models  # noqa: F401
+import elearn.events.models  # noqa: F401

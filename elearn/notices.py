@@ -22,6 +22,10 @@ NOTICES = {
     "round-opened": ("ok", _l("The round is open: the learners of this course can answer it now.")),
     "round-closed": ("ok", _l("The round is closed; its team result is kept.")),
     "team-answers-saved": ("ok", _l("Your answers are saved. You can change them until the round is closed.")),
+    "event-enrolled": ("ok", _l("You are enrolled. Add the event to your calendar with the invitation below.")),
+    "event-waiting": ("ok", _l("The event is full: you are on the waiting list and move up automatically when a place frees.")),
+    "event-cancelled": ("ok", _l("Your enrolment is cancelled.")),
+    "event-created": ("ok", _l("The event is saved.")),
 }
 
 

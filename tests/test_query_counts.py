@@ -41,8 +41,9 @@ def test_a_repeat_launch_costs_a_handful_of_statements(app, loaded, tool, platfo
     assert counts["/lti/login"] <= 4, counts
     # launch: state, platform with deployments, nonce + state, user, context, link, launch session.
     assert counts["/lti/launch"] <= 10, counts
-    # module page: launch session, module with its version, progress, the activity answers, the participation record, …
-    assert counts[f"/modules/{MODULE}"] <= 8, counts
+    # module page: launch session, module with its version, progress, the activity answers, the participation
+    # record, the upcoming events, …
+    assert counts[f"/modules/{MODULE}"] <= 9, counts
 
 
 def test_the_catalog_page_does_not_query_per_module(app, loaded, tool, platform, browser):

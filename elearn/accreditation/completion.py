@@ -8,6 +8,7 @@ The rule is data on the activity (`Activity.rule`), any combination of:
     evaluation   the course evaluation submitted
     attestation  the time actually spent attested; points are capped by it and by the accredited
                  maximum
+    attendance   for an activity of an event (`event_id`): the attendance rule of elearn.events.attendance
 and always: completed within the activity's validity period.
 """
 from __future__ import annotations
@@ -74,6 +75,20 @@ def _passes(attempt: Attempt, pass_mark: float | None) -> bool:
     return attempt.percent >= pass_mark if pass_mark is not None else bool(attempt.passed)
 
 
+def _event_status(activity: Activity, user_id: int, today: date) -> Status:
+    """An event's activity: the attendance rule (elearn.events.attendance) instead of modules."""
+    from elearn.events import attendance
+    from elearn.events.models import Event
+
+    event = db.session.get(Event, activity.event_id)
+    if event is None:
+        return Status([Requirement("attendance", False)], False, {})
+    got, facts = attendance.event_facts(activity, event, user_id)
+    requirement = Requirement("attendance", got.met, {"minutes": got.attended, "planned": got.planned,
+                                                      "percent": round(got.percent)})
+    return Status([requirement], activity.valid_from <= today <= activity.valid_until, facts)
+
+
 def quarter_hours(minutes: int) -> float:
     """Minutes as hours, rounded down to a quarter (how registers count accreditation hours)."""
     return math.floor(minutes / 15) / 4
@@ -82,6 +97,8 @@ def quarter_hours(minutes: int) -> float:
 def status(activity: Activity, user_id: int, today: date | None = None) -> Status:
     """Evaluate the rule for one learner now."""
     today = today or date.today()
+    if activity.event_id is not None:
+        return _event_status(activity, user_id, today)
     rule = activity.rule or {}
     modules = [m for m in (db.session.get(Module, i) for i in activity.module_ids) if m is not None]
     requirements: list[Requirement] = []

@@ -18,13 +18,17 @@ from lti.models import utcnow
 
 
 class Activity(db.Model):
-    """An accredited activity: one module or a bundle, at one register, with its completion rule."""
+    """An accredited activity: one module or a bundle, or one event (`event_id`, then `module_ids` is
+    empty), at one register, with its completion rule."""
 
     __tablename__ = "accreditation_activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[dict] = mapped_column(JSON)                  # {nl, en}
     module_ids: Mapped[list] = mapped_column(JSON)             # one module, or a bundle
+    # An event's attendance instead of modules (elearn.events); no database FK, like the catalog's
+    # current_version_id: SQLite cannot add one to an existing table without rebuilding it.
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)
     register: Mapped[str] = mapped_column(String(32))          # registers.REGISTERS key
     accreditation_id: Mapped[str] = mapped_column(String(64))  # the body's id of the activity
     points: Mapped[float] = mapped_column(Float)

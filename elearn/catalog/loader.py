@@ -70,7 +70,43 @@ def load_content(content: ContentSet) -> Changes:
     _load_document("sources", build.sources_document(content), changes, now)
     _load_document("self-assessment", build.plain(content.self_assessment), changes, now)
     db.session.flush()
+    _load_events(content, changes, now)
     return changes
+
+
+def _load_events(content: ContentSet, changes: Changes, now) -> None:
+    """Events of events.yaml by `<module>/<id>`: added, updated in place (enrolments stay), and
+    cancelled, never deleted, when they leave the file."""
+    from elearn.events import operations as events
+    from elearn.events.models import Event
+
+    existing = {e.source_key: e for e in db.session.scalars(select(Event).where(Event.source == "file"))}
+    seen = set()
+    for module_id, source in sorted(content.modules.items()):
+        for item in source.events:
+            key = f"{module_id}/{item['id']}"
+            seen.add(key)
+            values = events.checked(events.EventFields(**{k: v for k, v in item.items() if k != "id"}))
+            event = existing.get(key)
+            label = f"event {key}"
+            if event is None:
+                db.session.add(Event(source="file", source_key=key, module_id=module_id, created_by="courses load",
+                                     created_at=now, updated_at=now, **values))
+                changes.added.append(label)
+                continue
+            current = {k: getattr(event, k) for k in values}
+            if current != values or event.cancelled_at is not None:
+                for k, v in values.items():
+                    setattr(event, k, v)
+                event.cancelled_at, event.updated_at = None, now
+                changes.updated.append(label)
+            else:
+                changes.unchanged.append(label)
+    for key, event in existing.items():
+        if key not in seen and event.cancelled_at is None:
+            event.cancelled_at = event.updated_at = now
+            changes.retired.append(f"event {key}")
+    db.session.flush()
 
 
 def _load_modules(content: ContentSet, sources: dict, changes: Changes, now) -> None:

@@ -9,6 +9,7 @@ from elearn.catalog import figures, mdsrc, yamlsrc
 from elearn.catalog.problems import FileReporter, Problems
 from elearn.catalog.rules_activities import ModuleContext, check_activities
 from elearn.catalog import study_load
+from elearn.catalog.rules_events import check_events
 from elearn.catalog.rules_course import check_course, check_course_load, check_self_assessment, check_sources
 from elearn.catalog.rules_figures import check_figures
 from elearn.catalog.rules_module import check_module
@@ -28,6 +29,7 @@ class ModuleSource:
     meta: object = None                               # located module.yaml
     quiz: object = None                               # located quiz.yaml
     activities: object = None                         # located activities.yaml (None: no file)
+    events: list = field(default_factory=list)        # events.yaml's valid events (not part of the version)
     texts: dict[str, mdsrc.TextDoc] = field(default_factory=dict)
     lessons: dict[str, list[str]] = field(default_factory=dict)
     words: dict[str, int] = field(default_factory=dict)  # words of nl.md / en.md (whole file)
@@ -169,6 +171,12 @@ def _read_module(problems: Problems, folder: Path, objectives: dict) -> ModuleSo
         check_parallel(FileReporter(problems, folder / "en.md"), module.lessons["nl"], module.lessons["en"], module.texts["en"])
     module.quiz = _read_yaml(problems, folder / "quiz.yaml")
     module.activities = _read_yaml(problems, folder / "activities.yaml")
+    if (folder / "events.yaml").is_file():   # optional; dated events are not module content (no new version)
+        events = _read_yaml(problems, folder / "events.yaml")
+        if events is not None:
+            modes = getattr(module.meta, "get", lambda _key: None)("modes")
+            module.events = check_events(FileReporter(problems, folder / "events.yaml"), events,
+                                         list(modes) if isinstance(modes, list) else [])
     return module
 
 

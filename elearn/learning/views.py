@@ -13,6 +13,7 @@ from elearn.catalog import labels
 from elearn.catalog.labels import pick
 from elearn.catalog.models import Module, ModuleVersion, live_module
 from elearn.catalog.present import ModuleView, sources, view_of
+from elearn.events.views import module_events
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 from elearn.learning import activities as acts
@@ -134,7 +135,8 @@ def _render_module(module: Module, refused: dict | None = None):
                            registers=REGISTERS, activities=activities_view(view, answers, refused),
                            study_load=view.content.get("study_load"),
                            lesson_minutes=None if seconds is None else lesson_time.minutes(seconds),
-                           can_answer=bool(launch and launch.resource_link_pk), participation=_participation(module))
+                           can_answer=bool(launch and launch.resource_link_pk), participation=_participation(module),
+                           events=module_events(module.id))
 
 
 @bp.get("/<module_id>")

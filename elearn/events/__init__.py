@@ -1,0 +1,1 @@
+"""Blended learning: workshops, masterclasses, inspiration visits and webinars with enrolment."""

@@ -1,0 +1,238 @@
+"""Event pages: upcoming events of a module for a launched learner (enrol, waiting list, cancel,
+the .ics invitation) and, for an instructor's launch, the events of their placement's module."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from babel.dates import format_datetime, format_time
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from elearn.catalog import labels
+from elearn.catalog.labels import content_lang, pick
+from elearn.catalog.models import live_module
+from elearn.events import ical, mail
+from elearn.events import operations as ops
+from elearn.events.models import ENROLLED, MODES, WAITING, Event
+from elearn.extensions import db
+from elearn.launch.models import ResourceLink, User
+from elearn.launch.session import current_launch, launch_required
+from elearn.learning.guard import require_genuine_form
+from elearn.notices import redirect_with
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+MODE_NAMES = dict(labels.MODES, webinar=_l("Webinar"))
+
+
+@bp.app_context_processor
+def _mode_names():
+    """Every template may name an event's mode."""
+    return {"mode_names": MODE_NAMES}
+
+
+def when(starts, ends) -> str:
+    """'Thursday 11 March 2027, 13:30–17:00' in the interface language, on the event's clock."""
+    locale = str(get_locale() or "nl")
+    start = format_datetime(starts, "EEEE d MMMM y, HH:mm", tzinfo=starts.tzinfo, locale=locale)
+    if starts.date() == ends.date():
+        return f"{start}–{format_time(ends, 'HH:mm', tzinfo=ends.tzinfo, locale=locale)}"
+    return f"{start} – {format_datetime(ends, 'EEEE d MMMM y, HH:mm', tzinfo=ends.tzinfo, locale=locale)}"
+
+
+def _event_or_404(event_id: int) -> Event:
+    """A live (not cancelled) event."""
+    event = db.session.get(Event, event_id)
+    if event is None or event.cancelled_at is not None:
+        abort(404, description="no such event")
+    return event
+
+
+def shown(event: Event, user_id: int | None) -> dict:
+    """What a page shows of one event for one learner: times on its own clock, places, their state."""
+    starts, ends = ops.local_times(event)
+    counts = ops.counts(event.id)
+    row = ops.enrolment_of(event.id, user_id) if user_id else None
+    return {"event": event, "title": pick(event.title), "description": pick(event.description),
+            "starts": starts, "ends": ends, "when": when(starts, ends),
+            "enrolled": counts[ENROLLED], "waiting": counts[WAITING], "free": max(event.capacity - counts[ENROLLED], 0),
+            "mine": row if row is not None and row.status in (ENROLLED, WAITING) else None,
+            "position": ops.waiting_position(row) if row is not None else None}
+
+
+def module_events(module_id: str) -> list[dict]:
+    """The module page's list: its upcoming events and those of the courses (bundles) that list it,
+    with the launched learner's place at each. One statement for a module without events."""
+    launch = current_launch()
+    found = ops.upcoming(module_id, any_course=True)
+    if any(e.course_id for e in found):
+        courses = set(_courses_of(module_id))
+        found = [e for e in found if e.module_id == module_id or e.course_id in courses]
+    return [shown(e, launch.user_id if launch else None) for e in found]
+
+
+def _courses_of(module_id: str) -> list[str]:
+    """Ids of the catalog courses (bundles) that list this module."""
+    from sqlalchemy import select
+
+    from elearn.catalog.models import Course
+
+    return [c.id for c in db.session.scalars(select(Course).where(Course.retired_at.is_(None)))
+            if module_id in (c.data or {}).get("modules", [])]
+
+
+@bp.get("/<int:event_id>")
+def event_page(event_id: int):
+    """One event: when, where, places left, and the launched learner's enrolment."""
+    event = _event_or_404(event_id)
+    launch = current_launch()
+    return render_template("events/event.html", item=shown(event, launch.user_id if launch else None),
+                           mail_on=mail.configured(), mail_failed=request.args.get("mail") == "failed",
+                           **_accreditation(event))
+
+
+def _accreditation(event: Event) -> dict:
+    """The event's accredited activities, for the claim link."""
+    from elearn.accreditation.registers import REGISTERS
+    from elearn.events.attendance import activities_of
+
+    return {"accredited": activities_of(event.id), "registers": REGISTERS}
+
+
+@bp.post("/<int:event_id>/enrol")
+@launch_required()
+def enrol(event_id: int):
+    """Take a place (or a place on the waiting list); a confirmation goes out if mail is set up."""
+    require_genuine_form()
+    event = _event_or_404(event_id)
+    launch = current_launch()
+    user = db.session.get(User, launch.user_id)
+    try:
+        row = ops.enrol(event.id, launch.user_id, launch.resource_link_pk, user.email if mail.configured() else None)
+    except ops.EnrolmentRefused as refused:
+        message = _("This event has ended.") if refused.reason == "ended" else _("This event is cancelled.")
+        return render_template("events/event.html", item=shown(event, launch.user_id), mail_on=mail.configured(),
+                               refused=message, mail_failed=False, **_accreditation(event)), 409
+    failed = row.status == ENROLLED and not _confirm(event, row, user)
+    return redirect_with("event-enrolled" if row.status == ENROLLED else "event-waiting", "events.event_page",
+                         event_id=event.id, **({"mail": "failed"} if failed else {}))
+
+
+def _confirm(event: Event, row, user: User) -> bool:
+    """Mail the confirmation with the invitation when mail is configured and the learner has an
+    address; True when nothing had to be sent or it was sent."""
+    if not mail.configured() or not user.email:
+        return True
+    lang = content_lang()
+    title = pick(event.title, lang)
+    starts, _ends = ops.local_times(event)
+    body = _("You are enrolled for %(title)s on %(when)s (%(tz)s). Where: %(where)s. The invitation is attached.",
+             title=title, when=starts.strftime("%Y-%m-%d %H:%M"), tz=event.timezone,
+             where=event.location or event.online_url)
+    ics = ical.invitation(event, row, lang, _page_url(event))
+    return mail.send(user.email, _("Enrolled: %(title)s", title=title), body, ics)
+
+
+def _page_url(event: Event) -> str:
+    """The event's page as a link for a calendar (no launch token in it)."""
+    return url_for("events.event_page", event_id=event.id, lt=None, _external=True)
+
+
+@bp.post("/<int:event_id>/cancel")
+@launch_required()
+def cancel(event_id: int):
+    """Give up the place; the first on the waiting list moves up."""
+    require_genuine_form()
+    event = _event_or_404(event_id)
+    ops.cancel(event.id, current_launch().user_id)
+    return redirect_with("event-cancelled", "events.event_page", event_id=event.id)
+
+
+@bp.get("/<int:event_id>/invitation.ics")
+@launch_required()
+def invitation(event_id: int):
+    """The learner's own calendar invitation (only with a seat)."""
+    event = _event_or_404(event_id)
+    row = ops.enrolment_of(event.id, current_launch().user_id)
+    if row is None or row.status != ENROLLED:
+        abort(404, description="you have no place at this event")
+    body = ical.invitation(event, row, content_lang(), _page_url(event))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="event-{event.id}.ics"'})
+
+
+def _placement_module():
+    """The instructor's placement's live module; 404 without one."""
+    launch = current_launch()
+    link = db.session.get(ResourceLink, launch.resource_link_pk) if launch.resource_link_pk else None
+    module = live_module(link.module_id) if link and link.module_id else None
+    if module is None:
+        abort(404, description="this launch has no module placement")
+    return module
+
+
+def _form_fields(form) -> ops.EventFields:
+    """The event form as EventFields."""
+    return ops.EventFields(
+        mode=form.get("mode", ""), title={"nl": form.get("title_nl", ""), "en": form.get("title_en", "")},
+        description={"nl": form.get("description_nl", ""), "en": form.get("description_en", "")},
+        starts=form.get("starts", ""), ends=form.get("ends", ""), timezone=form.get("timezone", "").strip(),
+        location=form.get("location"), online_url=form.get("online_url"), capacity=form.get("capacity", ""),
+        organiser=form.get("organiser", ""))
+
+
+def form_message(error: ops.EventInvalid) -> str:
+    """The refusal in the interface language (the field is named by the form)."""
+    messages = {
+        "mode": _("Choose the kind of event."),
+        "title_nl": _("Give the title in Dutch."), "title_en": _("Give the title in English."),
+        "description_nl": _("Give the description in Dutch."), "description_en": _("Give the description in English."),
+        "timezone": _("This time zone does not exist; use a name such as Europe/Amsterdam."),
+        "starts": _("The start is not a date and time that exists in this time zone."),
+        "ends": _("The end must be a date and time after the start, at most two weeks later."),
+        "location": _("Give a location or an online link."),
+        "online_url": _("The online link must start with https://."),
+        "capacity": _("The capacity is a whole number of places, from 1 to 10000."),
+        "organiser": _("Name the organiser."),
+        "module": _("An event belongs to a module or a course."),
+    }
+    return messages.get(error.field, str(error))
+
+
+@bp.route("/manage", methods=["GET", "POST"])
+@launch_required("instructor")
+def manage():
+    """The placement module's events with their enrolments, and a form for a new one."""
+    module = _placement_module()
+    launch = current_launch()
+    error, values = None, {}
+    if request.method == "POST":
+        require_genuine_form()
+        values = request.form
+        try:
+            ops.create(_form_fields(request.form), source="instructor", created_by=launch.user_name or f"user {launch.user_id}",
+                       module_id=module.id, organiser_user_id=launch.user_id, context_pk=launch.context_pk)
+            db.session.commit()
+            return redirect_with("event-created", "events.manage")
+        except ops.EventInvalid as invalid:
+            db.session.rollback()
+            error = {"field": invalid.field, "message": form_message(invalid)}
+    items = [dict(shown(e, None), people=_people(e)) for e in ops.upcoming(module.id)]
+    return render_template("events/manage.html", module=module, title=pick(module.current_version.content["title"]),
+                           items=items, modes=MODES, error=error, values=values,
+                           default_organiser=launch.user_name or ""), 422 if error else 200
+
+
+def _people(event: Event) -> dict:
+    """Who is enrolled and who waits, in order (for the organiser)."""
+    from sqlalchemy import select
+
+    from elearn.events.models import Enrolment
+
+    rows = list(db.session.scalars(select(Enrolment).where(Enrolment.event_id == event.id,
+                                                           Enrolment.status.in_((ENROLLED, WAITING)))
+                                   .order_by(Enrolment.queued_at, Enrolment.id)))
+    return {"enrolled": [r for r in rows if r.status == ENROLLED], "waiting": [r for r in rows if r.status == WAITING]}
+
+
+from elearn.events import admin as _admin  # noqa: E402,F401  (its routes join the /admin blueprint before it is registered)
+from elearn.events import attendance_views as _attendance_views  # noqa: E402,F401  (routes on this blueprint)
