@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -36,6 +37,7 @@ from lti.registry import add_platform, find_platform
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = timedelta(days=7)
+BEARER_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token
 MAX_FAILED_ATTEMPTS = 5
 HTTP_TIMEOUT = 15
 LOGGED_BODY = 2000  # characters of a refusing platform's answer kept in the log
@@ -184,6 +186,9 @@ def fetch_platform_configuration(openid_configuration_url: str, registration_tok
     """GET the platform's OpenID configuration and check what the spec requires of it."""
     if not _secure_url(openid_configuration_url):
         raise LtiError("registration_failed", "openid_configuration must be an https URL")
+    if registration_token and not BEARER_TOKEN.fullmatch(registration_token):
+        # It goes into an Authorization header, which takes RFC 6750's b64token characters only.
+        raise LtiError("registration_failed", "the registration_token is not a valid bearer token")
     headers = {"Accept": "application/json"}
     if registration_token:
         headers["Authorization"] = "Bearer " + registration_token

@@ -206,3 +206,30 @@ def test_a_registration_the_tool_cannot_store_is_refused_and_stores_nothing(app,
         db.session.rollback()
         assert refused.value.code == "registration_failed"
         assert db.session.scalar(select(func.count()).select_from(Platform)) == 0
+
+
+@pytest.mark.parametrize("registration_token", ["\U0004b21b", "abc def", "tok\r\nX-Injected: 1", "é"])
+def test_a_registration_token_that_cannot_be_a_bearer_header_is_refused_before_any_request(app, registration_token):
+    # Found by hypothesis (tests/test_fuzz_endpoints.py): a non-Latin-1 token made building the
+    # Authorization header raise, a 500; a CR/LF would split the header.
+    from lti import dynreg
+
+    class _Refusing:
+        def get(self, *args, **kwargs):
+            raise AssertionError("no request may be sent")
+
+        post = get
+
+        def mount(self, *args):
+            pass
+
+    with app.app_context():
+        token = dynreg.check_registration_token(db.session, dynreg.create_registration_token(db.session))
+        description = dynreg.ToolDescription(domain="tool", login_url="https://tool/login",
+                                             launch_url="https://tool/launch", jwks_url="https://tool/jwks",
+                                             names={"en": "Tool"})
+        with pytest.raises(LtiError) as refused:
+            dynreg.register(db.session, token, ISSUER + "/.well-known/openid-configuration", registration_token,
+                            description, _Refusing())
+        db.session.rollback()
+        assert refused.value.code == "registration_failed" and "bearer token" in str(refused.value)
