@@ -51,7 +51,9 @@ def _module_page(browser, lms, sub: str, name: str, role: str = "learner", width
     page = context.new_page()
     page.goto(lms.frame_url(role=role, locale=locale, resource_link_id="ev-1", custom={"module": MODULE},
                             user={"sub": sub, "name": name, "email": f"{sub}@hospital.example"}))
-    return context, page, _wait_for_tool_page(page, f"/modules/{MODULE}")
+    # Learners land on the module page, instructors on the placement's results.
+    landing = f"/modules/{MODULE}" if role == "learner" else "/instructor/results"
+    return context, page, _wait_for_tool_page(page, landing)
 
 
 def _press(frame, text: str) -> None:

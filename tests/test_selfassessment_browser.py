@@ -73,7 +73,7 @@ def test_instructor_sees_two_rounds_on_the_radar_and_what_changed(app, courses, 
     page = context.new_page()
     page.goto(lms.frame_url(role="instructor", locale="en", resource_link_id="sa-1", custom={"module": "care-cycle"},
                             user={"sub": "sa-teacher", "name": "Tess Teacher"}))
-    frame = _wait_for_tool_page(page, "/modules/care-cycle")
+    frame = _wait_for_tool_page(page, "/instructor/results")      # where an instructor launch lands
     frame.click("nav.site-nav a[href*='/self-assessment']")
     frame = _wait_for_tool_page(page, "/self-assessment")
     frame.click("a[href*='/self-assessment/team']")
