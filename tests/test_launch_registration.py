@@ -176,6 +176,14 @@ CONFIG = {"issuer": ISSUER, "authorization_endpoint": ISSUER + "/auth", "token_e
           "jwks_uri": ISSUER + "/jwks", "registration_endpoint": ISSUER + "/register"}
 
 
+def _tool_description():
+    """How a test tool introduces itself to the platforms of these tests."""
+    from lti import dynreg
+
+    return dynreg.ToolDescription(domain="tool", login_url="https://tool/login", launch_url="https://tool/launch",
+                                  jwks_url="https://tool/jwks", names={"en": "Tool"})
+
+
 @pytest.mark.parametrize("url, config, answer", [
     ("https://[lms.example.edu/.well-known/openid-configuration", CONFIG, {"client_id": "c"}),  # urlsplit ValueError
     ("https://lms.example.edu:,5000/", {**CONFIG, "issuer": "https://lms.example.edu:,5000"}, {"client_id": "c"}),
@@ -197,9 +205,7 @@ def test_a_registration_the_tool_cannot_store_is_refused_and_stores_nothing(app,
 
     with app.app_context():
         token = dynreg.check_registration_token(db.session, dynreg.create_registration_token(db.session))
-        description = dynreg.ToolDescription(domain="tool", login_url="https://tool/login",
-                                             launch_url="https://tool/launch", jwks_url="https://tool/jwks",
-                                             names={"en": "Tool"})
+        description = _tool_description()
         with pytest.raises(LtiError) as refused:
             dynreg.register(db.session, token, url or ISSUER + "/.well-known/openid-configuration", None, description,
                             _Answering(body(config), body(answer)))
@@ -225,9 +231,7 @@ def test_a_registration_token_that_cannot_be_a_bearer_header_is_refused_before_a
 
     with app.app_context():
         token = dynreg.check_registration_token(db.session, dynreg.create_registration_token(db.session))
-        description = dynreg.ToolDescription(domain="tool", login_url="https://tool/login",
-                                             launch_url="https://tool/launch", jwks_url="https://tool/jwks",
-                                             names={"en": "Tool"})
+        description = _tool_description()
         with pytest.raises(LtiError) as refused:
             dynreg.register(db.session, token, ISSUER + "/.well-known/openid-configuration", registration_token,
                             description, _Refusing())
