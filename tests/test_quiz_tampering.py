@@ -62,15 +62,22 @@ def test_choice_that_is_not_an_option_is_refused(started, tool, browser, loaded)
 
 
 def test_changed_option_order_numbers_are_refused(loaded, tool, platform, browser):
-    _, lt = launch_learner(platform, browser, resource_link_id="rl-tamper-order")
-    with loaded.app_context():
-        db.session.add(PlacementSettings(resource_link_pk=_link_pk(loaded, "rl-tamper-order"), values={}))
-        db.session.commit()
-    page = begin(browser, tool, lt)
-    attempt = latest_attempt(loaded)
-    items = {i["id"]: i for i in attempt.version.quiz["items"]}
-    ordering = next((i for i in attempt.paper["items"] if items[i]["type"] in ("ordering", "matching")), None)
-    assert ordering, "the fixture paper draws an ordering or matching item"
+    # The pool has 12 items and a paper 8: learners start until a paper holds an ordering or matching item.
+    for n in range(12):
+        learner = browser if n == 0 else make_browser()
+        _, lt = launch_learner(platform, learner, resource_link_id="rl-tamper-order", user=f"order-{n}")
+        if n == 0:
+            with loaded.app_context():
+                db.session.add(PlacementSettings(resource_link_pk=_link_pk(loaded, "rl-tamper-order"), values={}))
+                db.session.commit()
+        page = begin(learner, tool, lt)
+        attempt = latest_attempt(loaded)
+        items = {i["id"]: i for i in attempt.version.quiz["items"]}
+        ordering = next((i for i in attempt.paper["items"] if items[i]["type"] in ("ordering", "matching")), None)
+        if ordering:
+            break
+    assert ordering, "no paper of 12 drew an ordering or matching item"
+    browser = learner
     kind = items[ordering]["type"]
     field = f"q.{ordering}.1" if kind == "ordering" else f"q.{ordering}.{items[ordering]['pairs'][0]['id']}"
     before = _state(loaded, attempt.id)
