@@ -90,11 +90,11 @@ def test_a_score_endpoint_slower_than_lms_http_timeout_is_a_failed_try_then_arri
     _, lt = launch_learner(platform, browser, resource_link_id="rl-fault-slow")
     take(browser, tool, lt)
     platform.delay(url[len(platform.issuer):] + "/scores", 2.0, times=1)
-    started = time.monotonic()
     with loaded.app_context():
         assert deliver_due() == {"retry": 1}
-    assert time.monotonic() - started < 1.8                           # gave up after 0.5 s, not 2 s or 20 s
     first = _delivery(loaded)
+    # The try ended by the client's read timeout (0.5 s), not by the LMS's answer after 2 s: no timing
+    # assertion needed (it would flake on a loaded machine), the recorded error says which it was.
     assert first.status == "pending" and "Timeout" in first.last_error
     row = _drain_until_done(loaded)
     assert row.status == "delivered"
