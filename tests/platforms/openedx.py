@@ -53,7 +53,7 @@ def _load_library():
 
     if not settings.configured:
         settings.configure(
-            PLATFORM_NAME="Open edX (interop tests)", USE_TZ=True, INSTALLED_APPS=[],
+            PLATFORM_NAME="Open edX (interop tests)", USE_TZ=True, INSTALLED_APPS=[], OPENEDX_TELEMETRY=[],
             CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}})
         django.setup()
     from lti_consumer.lti_1p3 import consumer, constants
