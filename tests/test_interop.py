@@ -20,7 +20,7 @@ from sqlalchemy import select
 from demolms import claims as C
 from elearn.extensions import db
 from elearn.grades.worker import deliver_due
-from launch_support import every_platform, lt_of, make_browser, module_platform  # noqa: F401 (fixtures)
+from launch_support import every_platform, lt_of, make_browser, module_platform, random_prefix  # noqa: F401
 from quiz_support import MODULE, launch_learner, loaded, take  # noqa: F401
 
 LANDING = {"learner": f"/modules/{MODULE}", "instructor": "/instructor/results"}
@@ -30,6 +30,10 @@ LANDING = {"learner": f"/modules/{MODULE}", "instructor": "/instructor/results"}
 def tool(app, runner, live_server, platform):
     """The tool on loopback, registered in the platform by its admin and in the tool by
     `flask --app elearn lti add-platform` with what the platform's tool page shows."""
+    # Tokens cached in Redis are keyed by the registration's row id, which every test reuses: a token
+    # from another test's platform would be sent. demolms and Open edX answer it 401 (and the tool
+    # fetches a new one); lti1p3platform answers 500 (docs/interop.md). Each test keeps its own keys.
+    app.config["LTI_REDIS_PREFIX"] = random_prefix()
     registered = platform.register_tool(login_url=f"{live_server.url}/lti/login",
                                         launch_url=f"{live_server.url}/lti/launch",
                                         jwks_url=f"{live_server.url}/lti/jwks")
@@ -91,6 +95,10 @@ def test_deep_linking_round_trip_is_accepted_by_the_platforms_own_validator(load
     sent = teacher.post(f"{tool.url}/picker/choose", data={"lt": lt_of(picker.url), "module": [MODULE]})
     action, token = _response_form(sent)
     assert action == platform.deep_link_return_url == settings["deep_link_return_url"]
+    header, body, signature = token.split(".")
+    tampered = ".".join([header, body, signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]])
+    refused = teacher.post(action, data={"JWT": tampered})
+    assert refused.status_code == 400 and platform.deep_link_responses == []   # its validator is real
     placed = teacher.post(action, data={"JWT": token})                 # what the page's script does
     assert placed.status_code == 200, placed.text[:500]                # the library accepted it
     (record,) = platform.deep_link_responses
