@@ -16,7 +16,6 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -363,11 +362,6 @@ class GlueServer:
     def jwks(self) -> dict:
         """The platform's public keys."""
         raise NotImplementedError
-
-
-def query(url: str, **params) -> str:
-    """A URL with query parameters."""
-    return f"{url}?{urlencode(params)}"
 
 
 def json_response(body, status: int = 200, content_type: str = "application/json") -> Response:

@@ -30,7 +30,6 @@ from platforms.common import (DEEP_LINKING, LINEITEM, LINEITEMS, RESULTS, GlueSe
                               json_response)
 
 SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/"
-NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 # Open edX's AGS permissions (lti_1p3/extensions/rest_framework/permissions.py, LtiAgsPermissions).
 READ_LINEITEMS = [SCOPE + "lineitem.readonly", SCOPE + "lineitem"]
 WRITE_LINEITEMS = [SCOPE + "lineitem"]
