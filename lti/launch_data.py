@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from lti import claims as C
 
@@ -94,6 +95,20 @@ def launch_data_from_claims(platform_id: int, client_id: str, body: dict, launch
         for_user=body.get(C.FOR_USER) if isinstance(body.get(C.FOR_USER), dict) else None,
         launch_id=launch_id, claims=body,
     )
+
+
+def with_browser_locale(data: LaunchData, accept_languages, languages: Iterable[str]) -> LaunchData:
+    """The launch with the browser's language as its locale when the platform sent none.
+
+    launch_presentation.locale is optional (LTI 1.3 §5.4.4, "Launch presentation claim") and Open
+    edX's consumer and lti1p3platform never send it, while Canvas, Moodle and Brightspace do. The
+    browser that posted the id_token is the learner's, so its Accept-Language (a werkzeug
+    LanguageAccept, best match among the tool's `languages`) is the next best evidence; a locale
+    the platform did send always wins."""
+    if data.locale:
+        return data
+    best = accept_languages.best_match(list(languages)) if accept_languages else None
+    return replace(data, locale=best) if best else data
 
 
 def unverified_locale(id_token: str | None) -> str | None:

@@ -132,11 +132,12 @@ def live_server(app) -> Iterator[LiveServer]:
 
 
 @pytest.fixture()
-def platform():
-    """A real LTI 1.3 platform (demolms) served on loopback; see demolms/testing.py."""
-    from demolms.testing import PlatformServer
+def platform(request):
+    """A real LTI 1.3 platform served on loopback: demolms (demolms/testing.py), or with
+    launch_support.every_platform also Open edX's consumer and lti1p3platform (tests/platforms/)."""
+    from platforms import start
 
-    server = PlatformServer.start()
+    server = start(getattr(request, "param", "demolms"))
     yield server
     server.stop()
 

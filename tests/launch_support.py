@@ -79,14 +79,19 @@ def connect(app, tool_url: str, platform, *, client_id: str | None = None, deplo
 
 
 @pytest.fixture(scope="module", name="platform")
-def module_platform():
-    """One demolms platform for a whole test module (import as `platform` to use it); each
-    test's `tool` fixture registers that test's live server with it again."""
-    from demolms.testing import PlatformServer
+def module_platform(request):
+    """One platform for a whole test module (import as `platform` to use it); each test's `tool`
+    fixture registers that test's live server with it again. demolms unless a test asks for
+    others with @every_platform (tests/platforms/: Open edX's consumer and lti1p3platform)."""
+    from platforms import start
 
-    server = PlatformServer.start()
+    server = start(getattr(request, "param", "demolms"))
     yield server
     server.stop()
+
+
+# Run a test against demolms, Open edX's LTI consumer and lti1p3platform (one server per module each).
+every_platform = pytest.mark.parametrize("platform", ["demolms", "openedx", "lti1p3platform"], indirect=True)
 
 
 @pytest.fixture()

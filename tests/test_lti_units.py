@@ -37,6 +37,11 @@ V2 = "http://purl.imsglobal.org/vocab/lis/v2/"
     (["http://example.com/unknown#Role"], {"learner"}),
     ([], {"learner"}),
     (["urn:lti:role:", "urn:lti:"], {"learner"}),   # an IndexError before (atheris: fuzz_lti_launch.py)
+    # Open edX's course admin and course staff (lti_consumer LTI_1P3_ROLE_MAP "instructor", "staff"):
+    # system and institution person#None mean no role there (LIS v2 vocabulary), not a learner.
+    ([V2 + "system/person#None", V2 + "institution/person#None", V2 + "membership#Administrator",
+      V2 + "membership#Instructor"], {"admin", "instructor"}),
+    ([V2 + "system/person#None", V2 + "institution/person#None", V2 + "membership#Instructor"], {"instructor"}),
 ])
 def test_roles_are_normalised(roles, expected):
     assert normalise_roles(roles) == frozenset(expected)
@@ -244,3 +249,24 @@ def test_the_display_name_fits_the_users_name_column():
     assert data.display_name == ("a" * 300)[:255]
     data = launch_data_from_claims(1, "tool", _launch_claims(given_name="G" * 200, family_name="F" * 200))
     assert len(data.display_name) == 255 and data.display_name.startswith("G" * 200 + " F")
+
+
+@pytest.mark.parametrize("sent, accept, expected", [
+    (None, "en-GB,en;q=0.8,nl;q=0.5", "en"),       # Open edX and lti1p3platform send no locale
+    (None, "nl-NL,nl;q=0.9", "nl"),
+    (None, "de-DE,fr;q=0.5", None),               # nothing the tool speaks: no locale (the default)
+    (None, "", None),
+    ("nl-NL", "en", "nl-NL"),                      # the platform's locale always wins
+])
+def test_a_launch_without_locale_takes_the_browsers_language(sent, accept, expected):
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    from lti.launch_data import launch_data_from_claims, with_browser_locale
+
+    claims = _launch_claims()
+    claims.pop("https://purl.imsglobal.org/spec/lti/claim/launch_presentation", None)
+    if sent:
+        claims["https://purl.imsglobal.org/spec/lti/claim/launch_presentation"] = {"locale": sent}
+    data = launch_data_from_claims(1, "tool", claims)
+    assert with_browser_locale(data, parse_accept_header(accept, LanguageAccept), ("nl", "en")).locale == expected

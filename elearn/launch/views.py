@@ -12,7 +12,7 @@ from lti import claims as C
 from lti import keys
 from lti.errors import LtiError
 from lti.launch import BrowserCheckNeeded, validate_launch
-from lti.launch_data import LaunchData, unverified_locale
+from lti.launch_data import LaunchData, unverified_locale, with_browser_locale
 from lti.login import STATE_COOKIE_PREFIX, begin_login
 
 bp = Blueprint("launch", __name__, url_prefix="/lti")
@@ -108,6 +108,7 @@ def launch():
     except LtiError as error:
         db.session.rollback()
         return error_response(error, unverified_locale(form.get("id_token")))
+    data = with_browser_locale(data, request.accept_languages, current_app.config["LANGUAGES"])  # Open edX sends none
     if data.message_type == C.DEEP_LINKING_REQUEST and not _may_deep_link(data):
         return error_response(LtiError("role_required", "deep linking is for instructors", role="instructor"),
                               data.locale)
