@@ -127,8 +127,8 @@ def load_command(directory: str | None) -> None:
 @with_appcontext
 def gift_export(module_id: str, lang: str, directory: str | None, output) -> None:
     """Write a module's post-test pool (from its quiz.yaml) as Moodle GIFT, one language."""
-    from elearn.quizzes.gift import export_gift
-    from elearn.quizzes.messages import GiftError
+    from elearn.questions.gift import export_gift
+    from elearn.questions.messages import GiftError
 
     try:
         output.write(export_gift(_pool(_directory(directory), module_id), lang))
@@ -148,8 +148,8 @@ def gift_import(gift_file: str, lang: str, module_id: str | None, directory: str
     Review the result, save it as the module's quiz.yaml and run `courses check`."""
     import yaml
 
-    from elearn.quizzes.gift import import_gift, merge_language
-    from elearn.quizzes.messages import GiftError
+    from elearn.questions.gift import import_gift, merge_language
+    from elearn.questions.messages import GiftError
 
     try:
         items = import_gift(Path(gift_file).read_text(encoding="utf-8"), lang)

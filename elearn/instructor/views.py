@@ -22,8 +22,8 @@ from elearn.learning.guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.analysis import to_csv
-from elearn.quizzes.gift import export_gift
-from elearn.quizzes.messages import QuizError
+from elearn.questions.gift import export_gift
+from elearn.questions.messages import QuizError
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import CountingRule, QuizSettings, ReviewPolicy
 
