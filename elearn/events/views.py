@@ -233,6 +233,3 @@ def _people(event: Event) -> dict:
                                    .order_by(Enrolment.queued_at, Enrolment.id)))
     return {"enrolled": [r for r in rows if r.status == ENROLLED], "waiting": [r for r in rows if r.status == WAITING]}
 
-
-from elearn.events import admin as _admin  # noqa: E402,F401  (its routes join the /admin blueprint before it is registered)
-from elearn.events import attendance_views as _attendance_views  # noqa: E402,F401  (routes on this blueprint)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from elearn.questions import gift_parts as gp
-from elearn.questions.base import (QuestionType, Score, display_number, item_feedback, one_value, own_parts,
-                                   register, shown_ids)
+from elearn.questions.base import (QuestionType, Score, display_number, item_feedback, one_value, own_parts, register,
+                                   shown_ids)
 from elearn.questions.fields import field_name
 from elearn.questions.messages import N_, ResponseError
 from elearn.questions.rules import outcome_feedback, parts

@@ -17,9 +17,9 @@ from elearn.catalog.models import Module
 from elearn.extensions import db
 from elearn.grades.outbox import enqueue
 from elearn.launch.models import ResourceLink
+from elearn.questions.messages import N_, QuizError
 from elearn.quizzes.draw import Paper, draw_paper
 from elearn.quizzes.marking import Post, mark_paper, read_post
-from elearn.questions.messages import N_, QuizError
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import QuizSettings
 from lti.models import as_utc, utcnow

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from elearn.quizzes.draw import Paper, render_paper
+from elearn.questions import Score, normalise_response, score
 from elearn.questions.fields import answer_fields, field_name
 from elearn.questions.messages import N_, ResponseError
-from elearn.questions import Score, normalise_response, score
+from elearn.quizzes.draw import Paper, render_paper
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from flask_babel import gettext as _
 
 from elearn.catalog.labels import pick
 from elearn.catalog.present import source_entry, sources
-from elearn.quizzes.draw import Paper, render_paper
 from elearn.questions import Page, to_form, type_of
 from elearn.questions.fields import field_name, form_values
+from elearn.quizzes.draw import Paper, render_paper
 
 
 def saved_values(pool: Mapping[str, Any], paper: Paper, responses: Mapping[str, Any]) -> dict[str, list[str]]:
