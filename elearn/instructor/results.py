@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.grades.models import GradeDelivery
+from elearn.grades.models import PARKED, PENDING, GradeDelivery
 from elearn.launch.models import LaunchSession, ResourceLink, User
 from elearn.quizzes.analysis import Analysis, analyse
 from elearn.quizzes.models import Attempt, ExtraTime
@@ -50,7 +50,7 @@ def problem_deliveries(link: ResourceLink) -> list[GradeDelivery]:
     """Deliveries of this placement that are parked, or still retrying after a failure."""
     return list(db.session.scalars(select(GradeDelivery).where(
         GradeDelivery.resource_link_pk == link.id,
-        (GradeDelivery.status == "parked") | ((GradeDelivery.status == "pending") & (GradeDelivery.tries > 0)))
+        (GradeDelivery.status == PARKED) | ((GradeDelivery.status == PENDING) & (GradeDelivery.tries > 0)))
         .order_by(GradeDelivery.id)))
 
 
