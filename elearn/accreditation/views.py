@@ -20,7 +20,7 @@ from elearn.certificates.records import absolute, verification_url
 from elearn.extensions import db
 from elearn.launch.models import User
 from elearn.launch.session import current_launch, fresh_launch_required, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.privacy import erase_person, export_person
 

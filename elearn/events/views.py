@@ -17,7 +17,7 @@ from elearn.events.models import ENROLLED, MODES, WAITING, Event
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink, User
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
 
 bp = Blueprint("events", __name__, url_prefix="/events")

@@ -22,7 +22,7 @@ from elearn.instructor.results import item_analysis, learner_results, placement_
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
 from elearn.learning import activities as acts, lesson_time
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.learning.views import activities_view
 from elearn.notices import redirect_with
 from elearn.questions.gift import export_gift
