@@ -77,7 +77,7 @@ def perfect_answers(app, attempt_id: int) -> dict[str, list[str]]:
     from elearn.extensions import db
     from elearn.quizzes.draw import Paper, render_paper
     from elearn.quizzes.models import Attempt
-    from elearn.quizzes.types import perfect_response, to_form
+    from elearn.questions import perfect_response, to_form
 
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)

@@ -5,6 +5,7 @@ import time
 import uuid
 
 import jwt
+import requests
 
 from demolms.errors import PlatformError
 
@@ -50,7 +51,6 @@ class AccessMixin:
         """GET a JSON document (the tool's JWKS); overridable for in-process tools."""
         if self._http_get is not None:
             return self._http_get(url)
-        import requests
 
         resp = requests.get(url, timeout=10, headers={"Accept": "application/json"})
         resp.raise_for_status()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from demolms import claims as C
 from demolms.deeplinking import deep_linking_settings
 from demolms.errors import PlatformError
-from demolms.launches import AuthAnswer, LaunchRecord
+from demolms.sent import AuthAnswer, LaunchRecord
 
 
 def _check_client(platform, params) -> dict:

@@ -3,49 +3,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from demolms import claims as C
+from demolms.authorization import authorize, build_claims
 from demolms.errors import PlatformError
 from demolms.people import resolve_user
+from demolms.sent import AuthAnswer, LoginInitiation
 
 LAUNCH_HINT_MAX_AGE = 600
-
-
-@dataclass
-class LoginInitiation:
-    """What the platform's page sends to the tool's login URL (third-party initiated login)."""
-
-    url: str
-    params: dict
-    hint_id: str
-    method: str = "POST"
-
-
-@dataclass
-class AuthAnswer:
-    """The authorization endpoint's answer: an auto-submitting form_post to the redirect_uri."""
-
-    action: str
-    fields: dict
-    claims: dict | None = None
-    header: dict | None = None
-    error: str | None = None
-
-
-@dataclass
-class LaunchRecord:
-    """What a completed authorization sent (kept for tests to inspect)."""
-
-    claims: dict
-    header: dict
-    id_token: str
-    state: str | None
-    redirect_uri: str
-    at: float = field(default_factory=time.time)
-
 
 
 class LaunchMixin:
@@ -142,14 +109,10 @@ class LaunchMixin:
 
     def authorize(self, params) -> AuthAnswer:
         """The OIDC authorization endpoint (Security Framework 5.1.1.2 / 5.1.1.3)."""
-        from demolms.authorization import authorize
-
         return authorize(self, params)
 
     def build_claims(self, launch: dict, nonce: str | None) -> dict:
         """The id_token claims of a pending launch."""
-        from demolms.authorization import build_claims
-
         return build_claims(self, launch, nonce)
 
     def mutator(self, hint_id: str):

@@ -13,8 +13,10 @@ from demolms.access import AccessMixin
 from demolms.errors import PlatformError
 from demolms.faults import Faults
 from demolms.keys import KeyRing
-from demolms.launches import AuthAnswer, LaunchMixin, LaunchRecord, LoginInitiation  # noqa: F401 (re-exported)
+from demolms.launches import LaunchMixin
 from demolms.people import DEMO_COURSE, resolve_user
+from demolms.sent import AuthAnswer, LaunchRecord, LoginInitiation  # noqa: F401 (re-exported)
+from demolms.signing import sign
 from demolms.store import MemoryStore
 
 __all__ = ["Platform", "PlatformError", "LoginInitiation", "AuthAnswer", "LaunchRecord"]
@@ -177,8 +179,6 @@ class Platform(LaunchMixin, AccessMixin):
     def sign(self, claims: dict, *, kid: str | None = None, alg: str = "RS256", key=None,
              headers: dict | None = None) -> str:
         """Sign claims as the platform (or with `key`, e.g. an attacker's, under any kid/alg)."""
-        from demolms.signing import sign
-
         return sign(self, claims, kid=kid, alg=alg, key=key, headers=headers)
 
     def rotate_keys(self):

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import requests
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from demolms import claims as C
-from demolms import registration
+from demolms import claims as C, registration
+from demolms.ags import public_lineitem
 from demolms.browser import follow_platform_pages, new_browser  # noqa: F401 (re-exported)
 from demolms.platform import Platform
 from demolms.server import create_platform_app
@@ -155,8 +155,6 @@ class PlatformServer:
     @property
     def lineitems(self) -> list[dict]:
         """Every line item as AGS JSON."""
-        from demolms.ags import public_lineitem
-
         return [public_lineitem(self.platform, i) for i in self.platform.store.list_lineitems()]
 
     @property

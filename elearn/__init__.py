@@ -20,6 +20,8 @@ def create_app(config: dict | type | None = None) -> Flask:
         n = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
+    # The factory imports the app's parts when it builds one (Flask's application-factory pattern):
+    # importing `elearn` for its config or CLI stays light, and no module needs an app at import.
     from elearn import i18n, notices, security, unavailable
     from elearn.extensions import csrf, db, limiter, migrate
 
@@ -51,6 +53,8 @@ def create_app(config: dict | type | None = None) -> Flask:
     from elearn.accreditation import admin as accreditation_admin
     from elearn.certificates import views as certificate_views
     from elearn.events import views as event_views
+    from elearn.events import admin as _event_admin  # noqa: F401  (its routes join the /admin blueprint)
+    from elearn.events import attendance_views as _attendance_views  # noqa: F401  (routes on event_views.bp)
 
     app.register_blueprint(main.bp)
     app.register_blueprint(launch_views.bp)

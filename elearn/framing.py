@@ -18,7 +18,8 @@ We never send X-Frame-Options (DENY/SAMEORIGIN would break every LMS). Instead:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, request
@@ -27,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from elearn.extensions import db
+from lti.models import Platform
 
 # Where LMS vendors host schools' sites, by the product_family_code the platform reports.
 FAMILY_ORIGINS = {
@@ -83,8 +85,6 @@ def policy(origins: Iterable[str]) -> str:
 
 def _all_platform_origins() -> set[str]:
     """Every registered platform's origins (pages outside a launch)."""
-    from lti.models import Platform
-
     try:
         rows = db.session.execute(select(Platform.issuer, Platform.auth_login_url, Platform.product_family_code)).all()
     except SQLAlchemyError:  # the request's transaction failed (its error page is on its way): only ourselves
@@ -96,14 +96,16 @@ def _all_platform_origins() -> set[str]:
     return found
 
 
-def frame_ancestors() -> str:
-    """The frame-ancestors policy for the current request."""
+def frame_ancestors(current_launch: Callable[[], Any]) -> str:
+    """The frame-ancestors policy for the current request.
+
+    `current_launch` finds the request's launch (elearn.launch.session's, passed in by
+    elearn.security: the launch session reads origins from here, so this module cannot import it).
+    """
     if request.blueprint in PROTOCOL_BLUEPRINTS:
         return "frame-ancestors *"
     if request.blueprint in UNFRAMED_BLUEPRINTS:
         return "frame-ancestors 'none'"
-    from elearn.launch.session import current_launch
-
     try:
         launch = current_launch()
     except HTTPException:  # the request itself was refused (a form over the size limit): no launch

@@ -1,5 +1,5 @@
 """Languages: Dutch and English, chosen from the launch, then the user, then the browser."""
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 from elearn.extensions import babel
@@ -27,8 +27,6 @@ def normalise(value: str | None) -> str | None:
 
 
 def _languages() -> tuple[str, ...]:
-    from flask import current_app
-
     return tuple(current_app.config["LANGUAGES"])
 
 

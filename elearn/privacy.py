@@ -13,7 +13,14 @@ import secrets
 
 from sqlalchemy import delete, select
 
+from elearn.accreditation import ledger
+from elearn.accreditation.models import Attestation, EvaluationDone, LedgerEntry, ProfessionalIdentity, RecordSubject
 from elearn.extensions import db
+from elearn.grades.models import GradeDelivery
+from elearn.launch.models import LaunchSession, User
+from elearn.learning.models import ActivityResponse, LessonProgress, LessonTime
+from elearn.quizzes.models import Attempt
+from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentResult, SelfAssessmentRound
 
 
 def _rows(model, **where) -> list[dict]:
@@ -24,15 +31,6 @@ def _rows(model, **where) -> list[dict]:
 
 def export_person(user_id: int) -> dict:
     """A person's data, grouped by what it is for."""
-    from elearn.accreditation import ledger
-    from elearn.accreditation.models import (Attestation, EvaluationDone, LedgerEntry, ProfessionalIdentity,
-                                             RecordSubject)
-    from elearn.grades.models import GradeDelivery
-    from elearn.launch.models import User
-    from elearn.learning.models import ActivityResponse, LessonProgress, LessonTime
-    from elearn.quizzes.models import Attempt
-    from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentResult, SelfAssessmentRound
-
     user = db.session.get(User, user_id)
     identity = db.session.get(ProfessionalIdentity, user_id)
     records = []
@@ -65,12 +63,6 @@ def export_person(user_id: int) -> dict:
 
 def erase_person(user_id: int, by: str = "the person themselves") -> None:
     """Remove a person's personal data (see the module docstring for what stays)."""
-    from elearn.accreditation import ledger
-    from elearn.accreditation.models import Attestation, EvaluationDone, ProfessionalIdentity
-    from elearn.launch.models import LaunchSession, User
-    from elearn.learning.models import ActivityResponse
-    from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentResult
-
     ledger.erase_person(user_id, by)
     for model in (ProfessionalIdentity, Attestation, EvaluationDone, LaunchSession, ActivityResponse,
                   SelfAssessmentResult, SelfAssessmentAnswer):

@@ -10,6 +10,7 @@ import secrets
 from flask import Flask, g, request
 
 from elearn.framing import frame_ancestors
+from elearn.launch.session import current_launch
 
 
 def csp_nonce() -> str:
@@ -23,7 +24,7 @@ def content_security_policy() -> str:
     """The policy of an HTML page of this request."""
     nonce = f"'nonce-{csp_nonce()}'"
     return "; ".join(("default-src 'self'", f"script-src 'self' {nonce}", f"style-src 'self' {nonce}",
-                      "img-src 'self' data:", "object-src 'none'", "base-uri 'self'", frame_ancestors()))
+                      "img-src 'self' data:", "object-src 'none'", "base-uri 'self'", frame_ancestors(current_launch)))
 
 
 def init_app(app: Flask) -> None:

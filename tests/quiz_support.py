@@ -12,7 +12,7 @@ from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
 from elearn.quizzes.draw import Paper, render_paper
 from elearn.quizzes.models import Attempt
-from elearn.quizzes.types import perfect_response, to_form
+from elearn.questions import perfect_response, to_form
 from launch_support import lt_of
 
 VALID = Path(__file__).parent / "fixtures" / "courses_valid"

@@ -244,6 +244,8 @@ def test_a_new_key_signs_and_credentials_signed_before_still_verify(app, client,
     kid = lambda token: json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]  # noqa: E731
     assert kid(after) == key_set["keys"][0]["kid"] != kid(before)
     assert vc.verify_credential(before, key_set)["id"] == vc.verify_credential(after, key_set)["id"]
+    listed = runner.invoke(args=["certificates", "keys"])           # newest (the signing one) first
+    assert listed.exit_code == 0 and listed.output.split() == [k["kid"] for k in key_set["keys"]]
 
 
 def test_credentials_of_another_kind_are_refused_with_a_reason():

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from elearn.extensions import db
 from elearn.grades.worker import deliver_due
-from elearn.quizzes.gift import import_gift
+from elearn.questions.gift import import_gift
 from elearn.quizzes.models import Attempt, ExtraTime
 from launch_support import browser, make_browser, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)

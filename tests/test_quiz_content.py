@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from elearn.quizzes import types
+from elearn import questions as types
 from elearn.quizzes.draw import draw_paper, render_paper
-from elearn.quizzes.gift import export_gift, import_gift, merge_language
+from elearn.questions.gift import export_gift, import_gift, merge_language
 from elearn.quizzes.marking import mark_paper, read_post
 
 POOLS = sorted((Path(__file__).parent.parent / "courses" / "modules").glob("*/quiz.yaml"))

@@ -7,7 +7,7 @@ import pytest
 
 from elearn.quizzes.draw import Paper, draw_paper, render_paper
 from elearn.quizzes.examples import example_pool
-from elearn.quizzes.messages import PaperError
+from elearn.questions.messages import PaperError
 
 
 def single(item_id, objective, choices=("a", "b", "c", "d"), pinned=()):

@@ -2,8 +2,8 @@
 import pytest
 
 from elearn.quizzes.examples import example_pool
-from elearn.quizzes.gift import export_gift, import_gift, merge_language
-from elearn.quizzes.messages import GiftError
+from elearn.questions.gift import export_gift, import_gift, merge_language
+from elearn.questions.messages import GiftError
 
 
 def in_language(value, lang):

@@ -5,11 +5,11 @@ from fractions import Fraction
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from elearn.quizzes import types
+from elearn import questions as types
 from elearn.quizzes.draw import draw_paper
 from elearn.quizzes.examples import example_pool
 from elearn.quizzes.marking import mark_paper, read_post
-from elearn.quizzes.messages import ResponseError
+from elearn.questions.messages import ResponseError
 
 POOL = example_pool()
 

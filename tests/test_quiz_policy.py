@@ -5,7 +5,7 @@ import pytest
 
 from elearn.quizzes.examples import example_pool
 from elearn.quizzes.policy import AttemptRecord, CountingRule, QuizSettings, ReviewPolicy
-from elearn.quizzes.messages import SettingsError
+from elearn.questions.messages import SettingsError
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from elearn.quizzes import types
-from elearn.quizzes.decimals import canonical, parse_decimal
+from elearn import questions as types
+from elearn.questions.decimals import canonical, parse_decimal
 from elearn.quizzes.draw import draw_paper, shuffled_options
 from elearn.quizzes.examples import example_pool
 from elearn.quizzes.marking import mark_paper, read_post
-from elearn.quizzes.gift import export_gift, import_gift
-from elearn.quizzes.gift_text import escape, unescape
-from elearn.quizzes.messages import ResponseError
+from elearn.questions.gift import export_gift, import_gift
+from elearn.questions.gift_text import escape, unescape
+from elearn.questions.messages import ResponseError
 
 FAST = settings(max_examples=100, deadline=None)   # per test: never change other files' profile
 

@@ -4,11 +4,11 @@ from fractions import Fraction
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from elearn.quizzes import types
-from elearn.quizzes.base import QuestionType, Score
+from elearn import questions as types
+from elearn.questions.base import QuestionType, Score
 from elearn.quizzes.examples import example_pool
-from elearn.quizzes.fields import MAX_FIELDS, MAX_VALUE_LENGTH, MAX_VALUES
-from elearn.quizzes.messages import QuizError, ResponseError
+from elearn.questions.fields import MAX_FIELDS, MAX_VALUE_LENGTH, MAX_VALUES
+from elearn.questions.messages import QuizError, ResponseError
 
 POOL = {item["id"]: item for item in example_pool()["items"]}
 SINGLE, TF, MULTI = POOL["value-definition"], POOL["prom-owner"], POOL["outcome-tiers"]
@@ -148,7 +148,7 @@ def test_ordering_refuses_incomplete_duplicate_and_out_of_range_places():
 
 
 def test_a_stored_order_that_does_not_fit_the_item_is_a_paper_error():
-    from elearn.quizzes.messages import PaperError
+    from elearn.questions.messages import PaperError
 
     with pytest.raises(PaperError):
         types.normalise_response(ORDER, order_form([1, 2, 3, 4]), {"steps": ["a", "b", "c", "d"]})

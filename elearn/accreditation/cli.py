@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import secrets
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -14,6 +15,7 @@ from werkzeug.security import generate_password_hash
 from elearn.accreditation import admin_sessions, checkpoints, exports, ledger
 from elearn.accreditation.admin import audit, snapshot
 from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
+from elearn.catalog.models import live_courses, live_modules
 from elearn.extensions import db
 
 DEMO_ADMIN = "admin@demo.local"
@@ -161,12 +163,6 @@ def _repair_demo_activities() -> None:
 @accreditation.command("seed-demo")
 def seed_demo():
     """Demo only: accredit the phase C modules (GAIA, demo ids); give admin@demo.local a new random password."""
-    from datetime import timedelta
-
-    from flask import current_app
-
-    from elearn.catalog.models import live_courses, live_modules
-
     if not current_app.config.get("DEMO_LMS"):
         raise click.ClickException("seed-demo is for the demo (DEMO_LMS on) only")
     if db.session.scalar(select(Activity.id).limit(1)) is None:

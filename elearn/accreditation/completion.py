@@ -77,6 +77,7 @@ def _passes(attempt: Attempt, pass_mark: float | None) -> bool:
 
 def _event_status(activity: Activity, user_id: int, today: date) -> Status:
     """An event's activity: the attendance rule (elearn.events.attendance) instead of modules."""
+    # Inside: events.attendance records through accreditation.operations, which imports this module.
     from elearn.events import attendance
     from elearn.events.models import Event
 

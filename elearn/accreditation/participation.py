@@ -15,6 +15,7 @@ from elearn.accreditation import completion, ledger
 from elearn.accreditation.models import LedgerEntry, ProfessionalIdentity
 from elearn.catalog.models import Module
 from elearn.extensions import db
+from elearn.launch.models import User
 from elearn.learning.activities import activities_complete
 
 RECORD_TYPE = "participation"
@@ -47,8 +48,6 @@ def module_facts(user_id: int, module: Module, today: date | None = None) -> dic
 def subject_of(user_id: int) -> dict:
     """Who the record is about: the name as registered when the learner gave one (for points),
     else the name the LMS sent; no identifiers (a participation record credits no register)."""
-    from elearn.launch.models import User
-
     identity = db.session.get(ProfessionalIdentity, user_id)
     if identity is not None:
         return {"name": identity.registered_name, "profession": identity.profession, "identifiers": {}}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, lazy_gettext as _l, ngettext
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,6 @@ def plural_count(points: float) -> int:
 def points_label(points: float, kind: str | None) -> str:
     """'1 accreditatie-uur', '1,5 accreditatie-uren' / '1.5 accreditation hours': the number in the
     page's locale, the kind in the plural form the number takes (kinds not known: as typed)."""
-    from flask_babel import format_decimal, ngettext
-
     shown, count = format_decimal(points, format="#,##0.##"), plural_count(points)
     key = canonical_kind(kind)
     if key == "accreditation hours":

@@ -3,21 +3,26 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from elearn import csvsafe
 from elearn.accreditation import completion, ledger, operations
 from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdentity, RecordSubject
-from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS
+from elearn.accreditation.portfolio import portfolio_of
+from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS, points_label
 from elearn.catalog.labels import content_lang, pick
+from elearn.certificates import portfolio_pdf as document
+from elearn.certificates.records import absolute, verification_url
 from elearn.extensions import db
+from elearn.launch.models import User
 from elearn.launch.session import current_launch, fresh_launch_required, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
+from elearn.privacy import erase_person, export_person
 
 bp = Blueprint("accreditation", __name__, url_prefix="/accreditation")
 
@@ -25,16 +30,12 @@ bp = Blueprint("accreditation", __name__, url_prefix="/accreditation")
 @bp.app_template_filter("todate")
 def _todate_filter(iso: str):
     """An ISO date string as a date, for |dateformat."""
-    from datetime import date
-
     return date.fromisoformat(str(iso))
 
 
 @bp.app_template_filter("points")
 def _points_filter(points, kind=None) -> str:
     """{{ activity.points|points(activity.points_kind) }} → '1,5 accreditatie-uren'."""
-    from elearn.accreditation.registers import points_label
-
     return points_label(points, kind)
 
 EVALUATION = (
@@ -64,8 +65,6 @@ def _certificate_links(code: str) -> dict:
     if "certificates.credential" in views:
         links["credential"] = url_for("certificates.credential", code=code)
     if "certificates.verify_code" in views:
-        from elearn.certificates.records import verification_url
-
         links["verify"] = verification_url(code)
     return links
 
@@ -203,9 +202,6 @@ def transcript():
 
 def _portfolio():
     """The launched learner's portfolio in the page language."""
-    from elearn.accreditation.portfolio import portfolio_of
-    from elearn.launch.models import User
-
     user = db.session.get(User, current_launch().user_id)
     return portfolio_of(user.id, content_lang(), fallback_name=(user.name or "") if user else "")
 
@@ -223,9 +219,6 @@ def portfolio():
 @launch_required()
 def portfolio_pdf():
     """The portfolio as one PDF in the learner's language, for upload to a training portfolio."""
-    from elearn.certificates import portfolio_pdf as document
-    from elearn.certificates.records import absolute
-
     lang = content_lang()
     body = document.render(_portfolio(), lang, absolute("certificates.verify"),
                            font_dir=current_app.config.get("CERTIFICATE_FONT_DIR"))
@@ -255,8 +248,6 @@ def transcript_csv():
 @fresh_launch_required(as_json=True)
 def my_data():
     """Everything the tool holds about the learner (AVG/GDPR access request)."""
-    from elearn.privacy import export_person
-
     data = export_person(current_launch().user_id)
     return Response(json.dumps(data, indent=2, ensure_ascii=False, default=str), mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="vbhc-academy-my-data.json"'})
@@ -279,7 +270,6 @@ def erase():
     require_genuine_form()
     if request.form.get("confirm") != "erase":
         return redirect_with("confirm-erase", "accreditation.privacy")
-    from elearn.privacy import erase_person
 
     erase_person(current_launch().user_id)
     return render_template("accreditation/erased.html")

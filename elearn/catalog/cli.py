@@ -6,11 +6,17 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 from flask import current_app
 from flask.cli import with_appcontext
 
+from elearn.catalog import yamlsrc
+from elearn.catalog.content import plain
+from elearn.catalog.loader import LoadRefused, load_directory
 from elearn.catalog.study_load import TOLERANCE, over_claimed
 from elearn.catalog.validate import CheckResult, check_directory
+from elearn.questions.gift import export_gift, import_gift, merge_language
+from elearn.questions.messages import GiftError
 
 DIR_HELP = "The courses directory (default: COURSES_DIR, i.e. ./courses)."
 
@@ -107,8 +113,6 @@ def check_command(directory: str | None, as_json: bool, only_modules: tuple[str,
 @with_appcontext
 def load_command(directory: str | None) -> None:
     """Check, then load courses into the database in one transaction (nothing changes on errors)."""
-    from elearn.catalog.loader import LoadRefused, load_directory
-
     try:
         changes = load_directory(_directory(directory))
     except LoadRefused as refused:
@@ -127,9 +131,6 @@ def load_command(directory: str | None) -> None:
 @with_appcontext
 def gift_export(module_id: str, lang: str, directory: str | None, output) -> None:
     """Write a module's post-test pool (from its quiz.yaml) as Moodle GIFT, one language."""
-    from elearn.quizzes.gift import export_gift
-    from elearn.quizzes.messages import GiftError
-
     try:
         output.write(export_gift(_pool(_directory(directory), module_id), lang))
     except GiftError as error:
@@ -146,11 +147,6 @@ def gift_export(module_id: str, lang: str, directory: str | None, output) -> Non
 def gift_import(gift_file: str, lang: str, module_id: str | None, directory: str | None, output) -> None:
     """Read a GIFT file into quiz.yaml form: a new pool, or one language merged into a module's pool.
     Review the result, save it as the module's quiz.yaml and run `courses check`."""
-    import yaml
-
-    from elearn.quizzes.gift import import_gift, merge_language
-    from elearn.quizzes.messages import GiftError
-
     try:
         items = import_gift(Path(gift_file).read_text(encoding="utf-8"), lang)
         pool = {"pass_mark": 70, "draw": min(8, len(items)), "items": items}
@@ -167,9 +163,6 @@ def gift_import(gift_file: str, lang: str, module_id: str | None, directory: str
 
 def _pool(root: Path, module_id: str) -> dict:
     """A module's quiz.yaml as written (ids as the text written: `true` stays a string)."""
-    from elearn.catalog import yamlsrc
-    from elearn.catalog.content import plain
-
     path = root / "modules" / module_id / "quiz.yaml"
     if not path.is_file():
         raise click.ClickException(f"{path}: no such quiz file")

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from elearn.catalog import content as build
 from elearn.catalog.models import CatalogDocument, Course, Module, ModuleVersion
 from elearn.catalog.validate import CheckResult, ContentSet, check_directory
+from elearn.events import operations as events
+from elearn.events.models import Event
 from elearn.extensions import db
 from lti.models import utcnow
 
@@ -77,9 +79,6 @@ def load_content(content: ContentSet) -> Changes:
 def _load_events(content: ContentSet, changes: Changes, now) -> None:
     """Events of events.yaml by `<module>/<id>`: added, updated in place (enrolments stay), and
     cancelled, never deleted, when they leave the file."""
-    from elearn.events import operations as events
-    from elearn.events.models import Event
-
     existing = {e.source_key: e for e in db.session.scalars(select(Event).where(Event.source == "file"))}
     seen = set()
     for module_id, source in sorted(content.modules.items()):

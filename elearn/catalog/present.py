@@ -9,7 +9,7 @@ from markupsafe import Markup
 from elearn.catalog import canmeds
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import Course, Module, get_document, live_courses, live_modules
-from elearn.catalog.render import resolve_links
+from elearn.catalog.render import cited_sources, resolve_links
 from elearn.catalog.schema import PILLARS
 
 
@@ -83,8 +83,6 @@ class ModuleView:
     def cited(self, html: str | None = None) -> list[dict]:
         """Sources cited (in `html`, or anywhere in the module): a seed document with its title and
         publisher, a literature entry with its reference and url."""
-        from elearn.catalog.render import cited_sources
-
         ids = cited_sources(html) if html is not None else self.content.get("sources_cited", [])
         known = sources()
         return [source_entry(i, known, self.lang) for i in ids]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from elearn.catalog.problems import FileReporter
 from elearn.catalog.schema import ID_MAX, Fields, is_mapping
 from elearn.events.models import MODES
+from elearn.events.operations import EventFields, EventInvalid, checked
 
 EVENT_KEYS = ("id", "mode", "title", "description", "starts", "ends", "capacity", "organiser")
 OPTIONAL_KEYS = ("timezone", "location", "online_url")
@@ -37,8 +38,6 @@ def check_events(report: FileReporter, data, module_modes: list[str]) -> list[di
 
 def _event(fields: Fields, module_modes: list[str], ids: set[str]) -> dict | None:
     """One event: its keys, a unique id, a mode the module offers, then the shared field checks."""
-    from elearn.events.operations import EventFields, EventInvalid, checked
-
     complete = fields.keys(EVENT_KEYS, OPTIONAL_KEYS)
     event_id = fields.ident("id", "event id", max_len=ID_MAX)
     if event_id:

@@ -1,22 +1,22 @@
-"""Rules for modules/<id>/quiz.yaml: pool size, item types, correct answers, feedback, sources."""
+"""Rules for modules/<id>/quiz.yaml: pool size, coverage, item ids, sources; each item type's own
+rules (answers, feedback) are its `check` in elearn.questions."""
 from __future__ import annotations
 
 from elearn.catalog.problems import FileReporter
-from elearn.catalog.schema import Fields, check_bilingual, is_mapping
-from elearn.quizzes.decimals import MAX_LENGTH, fits_answer_box
+from elearn.catalog.schema import Fields, is_mapping
+from elearn.questions import TYPES
 
-TYPES = ("single", "multiple", "truefalse", "matching", "ordering", "numeric")
 MIN_ITEMS = 12      # so that the 8 drawn differ between attempts
 LONGEST_WARN, LONGEST_FAIL = 0.40, 0.60   # share of single items whose keyed option is the longest
 COMMON = ("id", "type", "objective", "source", "prompt", "explanation")
-TYPE_KEYS = {
-    "single": (("choices", "correct"), ()),
-    "multiple": (("choices", "correct"), ()),
-    "truefalse": (("choices", "correct"), ()),
-    "matching": (("pairs",), ()),
-    "ordering": (("steps", "feedback"), ()),
-    "numeric": (("answer", "feedback"), ("tolerance", "unit")),
-}
+
+
+def _any_type_keys() -> tuple[str, ...]:
+    """Every key some registered type has (allowed while an item's type is unknown), in order."""
+    keys: dict[str, None] = {}
+    for kind in TYPES.values():
+        keys.update(dict.fromkeys(kind.required_keys + kind.optional_keys))
+    return tuple(keys)
 
 
 def check_quiz(report: FileReporter, data, objectives: list[str], sources: set[str]) -> None:
@@ -98,12 +98,13 @@ def _item(report, item, index, seen, objectives, sources) -> str | None:
         if item_id in seen:
             fields.error("id", f"item id '{item_id}' is used twice in this pool", "id.unique")
         seen.add(item_id)
-    kind = item.get("type") if isinstance(item.get("type"), str) else None
-    if "type" in item and kind not in TYPES:
+    kind = TYPES.get(item.get("type")) if isinstance(item.get("type"), str) else None
+    if "type" in item and kind is None:
         fields.error("type", f"type '{item.get('type')}' must be one of: {', '.join(TYPES)}", "quiz.type")
-    required, optional = TYPE_KEYS.get(kind, ((), ()))
-    optional_all = optional + ("choices", "correct", "pairs", "steps", "feedback", "answer", "tolerance", "unit")
-    fields.keys(COMMON + required, optional if kind in TYPES else optional_all)
+    if kind is not None:
+        fields.keys(COMMON + kind.required_keys, kind.optional_keys)
+    else:
+        fields.keys(COMMON, _any_type_keys())
     fields.bilingual("prompt")
     fields.bilingual("explanation")
     _source(fields, sources)
@@ -111,21 +112,9 @@ def _item(report, item, index, seen, objectives, sources) -> str | None:
     if "objective" in item and objective not in objectives:
         fields.error("objective", f"objective '{objective}' is not an objective of module.yaml", "quiz.objective")
         objective = None
-    if kind in ("single", "multiple", "truefalse"):
-        _choices(fields, kind)
-    elif kind == "matching":
-        _parts(fields, "pairs", 2, 6, ("id", "left", "right", "feedback"), ("left", "right"))
-    elif kind == "ordering":
-        _parts(fields, "steps", 3, 6, ("id", "text"), ("text",))
-        _right_wrong_feedback(fields)
-    elif kind == "numeric":
-        _numeric(fields)
+    if kind is not None:
+        kind.check(fields)   # the type's own rules (elearn.questions)
     return objective
-
-
-def _head(fields: Fields) -> str:
-    """"item 'x'" from the prefix "item 'x': ", to name a part as "item 'x' choice 'b': "."""
-    return fields.prefix.rstrip(": ")
 
 
 def _source(fields: Fields, sources: set[str]) -> None:
@@ -139,119 +128,3 @@ def _source(fields: Fields, sources: set[str]) -> None:
     if "doc" in source and doc not in sources:
         sub.error("doc", f"document '{doc}' is not in sources.yaml (known: {', '.join(sorted(sources))})", "quiz.source")
     sub.text("section")
-
-
-def _choices(fields: Fields, kind: str) -> None:
-    """choices with ids, text, feedback; correct ids that exist, in the right number."""
-    choices = fields.items("choices", min_len=2)
-    ids: list[str] = []
-    for index, choice in enumerate(choices or []):
-        if not is_mapping(choice):
-            fields.report.error(choices.line_of(index), f"{fields.prefix}choice {index + 1} must be a mapping", "schema.type")
-            continue
-        sub = Fields(fields.report, choice, f"{_head(fields)} choice {index + 1}: ")
-        choice_id = sub.ident("id", "choice id")
-        if choice_id:
-            sub.prefix = f"{_head(fields)} choice '{choice_id}': "
-            if choice_id in ids:
-                sub.error("id", f"choice id '{choice_id}' is used twice", "id.unique")
-            ids.append(choice_id)
-        sub.keys(("id", "feedback") if kind == "truefalse" else ("id", "text", "feedback"), ("text", "pinned"))
-        sub.bilingual("text")
-        _feedback(sub, choice)
-        if "pinned" in choice and not isinstance(choice["pinned"], bool):
-            sub.error("pinned", "pinned must be true or false", "schema.type")
-    if kind == "truefalse" and choices is not None and sorted(ids) != ["false", "true"]:
-        fields.error("choices", f"a truefalse item has exactly two choices, ids 'true' and 'false' (found {ids})", "quiz.truefalse")
-    _correct(fields, kind, ids if choices is not None else None)
-
-
-def _feedback(sub: Fields, part) -> None:
-    """feedback {nl, en} on a choice or pair (rule quiz.feedback)."""
-    if "feedback" not in part or part["feedback"] is None:
-        for lang in ("nl", "en"):
-            sub.error(None, f"missing feedback.{lang}", "quiz.feedback")
-        return
-    sub.bilingual("feedback", rule="quiz.feedback")
-
-
-def _correct(fields: Fields, kind: str, ids: list[str] | None) -> None:
-    """correct: choice ids that exist; one for single/truefalse, at least one for multiple."""
-    correct = fields.items("correct", min_len=1)
-    if correct is None:
-        return
-    chosen = []
-    for index, raw in enumerate(correct.raw):
-        line = correct.line_of(index)
-        if raw is None:
-            fields.report.error(line, f"{fields.prefix}correct: entries must be choice ids", "quiz.correct")
-        elif ids is not None and raw not in ids:
-            fields.report.error(line, f"{fields.prefix}correct: '{raw}' is not a choice id (choices: {', '.join(ids)})", "quiz.correct")
-        elif raw in chosen:
-            fields.report.error(line, f"{fields.prefix}correct: '{raw}' listed twice", "quiz.correct")
-        else:
-            chosen.append(raw)
-    if kind in ("single", "truefalse") and len(correct) != 1:
-        fields.error("correct", f"a {kind} item has exactly one correct choice (found {len(correct)})", "quiz.correct")
-    if kind == "multiple" and ids is not None and chosen and len(chosen) == len(ids):
-        fields.report.warning(correct.line, f"{fields.prefix}every choice is correct", "quiz.correct")
-
-
-def _parts(fields: Fields, key: str, low: int, high: int, required: tuple, bilingual: tuple) -> None:
-    """pairs / steps: between low and high mappings with ids and bilingual texts."""
-    parts = fields.items(key)
-    if parts is None:
-        return
-    if not low <= len(parts) <= high:
-        fields.error(key, f"{key}: {low}–{high} entries needed, found {len(parts)}", f"quiz.{key}")
-    ids: list[str] = []
-    for index, part in enumerate(parts):
-        if not is_mapping(part):
-            fields.report.error(parts.line_of(index), f"{fields.prefix}{key} {index + 1} must be a mapping", "schema.type")
-            continue
-        sub = Fields(fields.report, part, f"{_head(fields)} {key[:-1]} {index + 1}: ")
-        part_id = sub.ident("id", f"{key[:-1]} id")
-        if part_id:
-            sub.prefix = f"{_head(fields)} {key[:-1]} '{part_id}': "
-            if part_id in ids:
-                sub.error("id", f"{key[:-1]} id '{part_id}' is used twice", "id.unique")
-            ids.append(part_id)
-        sub.keys(tuple(k for k in required if k != "feedback"), ("feedback",) if "feedback" in required else ())
-        for text_key in bilingual:
-            sub.bilingual(text_key)
-        if "feedback" in required:
-            _feedback(sub, part)
-
-
-def _right_wrong_feedback(fields: Fields) -> None:
-    """feedback: {correct: {nl,en}, incorrect: {nl,en}} for ordering and numeric items."""
-    feedback = fields.mapping("feedback")
-    if feedback is None:
-        return
-    sub = Fields(fields.report, feedback, fields.prefix)
-    for key in ("correct", "incorrect"):
-        if key not in feedback:
-            for lang in ("nl", "en"):
-                sub.error(None, f"missing feedback.{key}.{lang}", "quiz.feedback")
-        else:
-            check_bilingual(fields.report, feedback[key], feedback.line_of(key), fields.prefix, f"feedback.{key}", "quiz.feedback")
-    for key in feedback:
-        if key not in ("correct", "incorrect"):
-            sub.error(key, f"feedback: unknown key '{key}' (use correct and incorrect)", "schema.unknown-key")
-
-
-def _numeric(fields: Fields) -> None:
-    """answer, tolerance ≥ 0, optional unit {nl,en}, right/wrong feedback; numbers a learner can type."""
-    answer = fields.number("answer")
-    tolerance = fields.number("tolerance")
-    if tolerance is not None and tolerance < 0:
-        fields.error("tolerance", "tolerance must be 0 or more", "quiz.numeric")
-    for key, value in (("answer", answer), ("tolerance", tolerance)):
-        # 1e300 passes as a number, but the answer box takes MAX_LENGTH characters: nobody could be right.
-        if value is not None and not fits_answer_box(value):
-            fields.error(key, f"{key} {value} has more digits than the answer box takes ({MAX_LENGTH})",
-                         "quiz.numeric")
-    if "unit" in fields.data:
-        fields.bilingual("unit")
-    _right_wrong_feedback(fields)
-

@@ -42,6 +42,19 @@ class Fields:
     def __init__(self, report: FileReporter, data: LDict, prefix: str = ""):
         self.report, self.data, self.prefix = report, data, prefix
 
+    def sub(self, data: LDict, prefix: str) -> Fields:
+        """Checks of a nested mapping, reporting into the same file."""
+        return Fields(self.report, data, prefix)
+
+    @staticmethod
+    def is_mapping(value) -> bool:
+        """A located mapping (for code that gets a Fields but not this module, as question types do)."""
+        return is_mapping(value)
+
+    def bilingual_value(self, value, line: int, label: str, rule: str = "lang.missing") -> dict | None:
+        """A {nl, en} value nested deeper than one key (`label` names it, e.g. feedback.correct)."""
+        return check_bilingual(self.report, value, line, self.prefix, label, rule)
+
     def error(self, key, message: str, rule: str) -> None:
         """Report a problem at the line of `key` (or the mapping)."""
         line = self.data.line_of(key) if key is not None else self.data.line

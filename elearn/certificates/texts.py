@@ -13,6 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from flask_babel import force_locale
 
+from elearn.accreditation.completion import RULE_KEYS
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS, canonical_kind
 
 LANGS = ("nl", "en")
@@ -254,7 +255,5 @@ def title(facts: dict, lang: str) -> str:
 
 def rule_met(rule: dict | None, lang: str) -> str:
     """The activity's completion rule in words (lessons, post-test, evaluation, attestation)."""
-    from elearn.accreditation.completion import RULE_KEYS
-
     parts = [t(lang, f"rule_{key}") for key in RULE_KEYS if (rule or {}).get(key)]
     return "; ".join(parts) or t(lang, "rule_lessons")

@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-import click
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -25,7 +24,7 @@ from elearn.certificates.pdf import certificate_data, render
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 
-bp = Blueprint("certificates", __name__, cli_group="certificates")
+bp = Blueprint("certificates", __name__)
 
 PUBLIC = {"certificates.verify", "certificates.verify_code", "certificates.verify_credential",
           "certificates.jwks", "certificates.ledger_key"}
@@ -267,17 +266,3 @@ def verify_credential():
         result["message"] = str(PROBLEMS.get(result["problem"], PROBLEMS["malformed"]))
     page = render_template("certificates/verify.html", view=None, typed="", bad_code=False, checked=result)
     return _public(page, 200 if result["ok"] else 422)
-
-
-@bp.cli.command("new-key")
-def new_key_command():
-    """Start signing credentials with a new key (all earlier keys stay published)."""
-    key = keys.new_key()
-    click.echo(f"new credential key {key.kid}; {len(keys.published_jwks()['keys'])} keys published")
-
-
-@bp.cli.command("keys")
-def keys_command():
-    """List the credential keys, newest (the one that signs) first."""
-    for jwk in keys.published_jwks()["keys"]:
-        click.echo(jwk["kid"])

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
+from elearn.catalog.models import live_modules
 from elearn.extensions import db
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,6 @@ def _localised(value, locale: str) -> str | None:
 
 def _from_catalog(locale: str) -> list[ModuleChoice]:
     """Modules loaded by `courses load` (the catalog tables), when present and filled."""
-    try:
-        from elearn.catalog.models import live_modules
-    except ImportError:
-        return []
     try:
         modules = live_modules()
         choices = []

@@ -13,6 +13,7 @@ from demolms import Platform
 from demolms.people import DEMO_COURSE
 from elearn.demo.store import SqlStore
 from elearn.extensions import db
+from lti import registry
 
 DEPLOYMENT_ID = "vbhc-demo-deployment"
 COURSE_ID = DEMO_COURSE["id"]
@@ -84,8 +85,6 @@ def setup(issuer: str, tool_base: str, platform: Platform | None = None) -> Demo
 
 def _register_with_tool(platform: Platform, client_id: str) -> bool:
     """lti.registry.add_platform for the demo platform; False when it was already there unchanged."""
-    from lti import registry
-
     found = registry.find_platform(db.session, platform.issuer, client_id)
     if found is not None and found.auth_login_url == platform.auth_login_url \
             and found.key_set_url == platform.key_set_url \

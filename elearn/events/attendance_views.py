@@ -14,7 +14,7 @@ from elearn.events.views import _event_or_404, bp, shown
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 
 
 def _organised_event(event_id: int) -> Event:

@@ -17,7 +17,7 @@ from elearn.events.models import ENROLLED, MODES, WAITING, Event
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink, User
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -233,6 +233,3 @@ def _people(event: Event) -> dict:
                                    .order_by(Enrolment.queued_at, Enrolment.id)))
     return {"enrolled": [r for r in rows if r.status == ENROLLED], "waiting": [r for r in rows if r.status == WAITING]}
 
-
-from elearn.events import admin as _admin  # noqa: E402,F401  (its routes join the /admin blueprint before it is registered)
-from elearn.events import attendance_views as _attendance_views  # noqa: E402,F401  (routes on this blueprint)

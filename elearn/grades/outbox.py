@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from elearn.catalog.labels import pick
 from elearn.extensions import db
+from elearn.grades.language import gradebook_language
 from elearn.grades.models import PARKED, PENDING, GradeDelivery
-from elearn.quizzes.policy import QuizSettings
 from lti.models import as_utc, utcnow
 from lti.services import Score, score_timestamp
 
@@ -40,11 +40,9 @@ def comment_for(attempt, counting, lang: str) -> str:
                        module=title, number=counting.number, percent=f"{counting.percent:.0f}", state=state)
 
 
-def enqueue(attempt, settings: QuizSettings, attempts: list, now: datetime) -> GradeDelivery:
-    """The delivery row for this finished attempt: the counting attempt's score, fixed timestamp."""
-    from elearn.grades.language import gradebook_language
-
-    counting = settings.counting_attempt(attempts) or attempt
+def enqueue(attempt, counting, now: datetime) -> GradeDelivery:
+    """The delivery row for this finished attempt: the score of `counting` (the attempt that counts
+    for the gradebook, which the quiz's counting rule chose), fixed timestamp."""
     lang = gradebook_language(attempt.resource_link, attempt.user)
     score = Score(user_id=attempt.user.sub, score_given=round(counting.percent, 2), score_maximum=SCORE_MAXIMUM,
                   timestamp=_timestamp(attempt, now), comment=comment_for(attempt, counting, lang))

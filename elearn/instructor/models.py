@@ -10,6 +10,8 @@ from elearn.dbtypes import UtcDateTime
 from elearn.extensions import db
 from lti.models import utcnow
 
+ACTIVE, DELETED = "Active", "Deleted"   # NRPS membership status values the roster acts on
+
 
 class RosterMember(db.Model):
     """One person in an LMS course (context), by the platform's user id (`sub`)."""
@@ -25,7 +27,7 @@ class RosterMember(db.Model):
     family_name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
     roles: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="Active")
+    status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 

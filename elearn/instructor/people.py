@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from elearn.extensions import db
-from elearn.instructor.models import RosterMember
+from elearn.instructor.models import ACTIVE, RosterMember
 from elearn.launch.models import Context, LaunchSession, User
 from lti.roles import normalise_roles
 
@@ -38,7 +38,7 @@ def course_people(context: Context) -> list[Person]:
             select(User, LaunchSession.roles).join(LaunchSession, LaunchSession.user_id == User.id)
             .where(LaunchSession.context_pk == context.id).distinct()):
         launched.setdefault(user.sub, (user, set()))[1].update(filter(None, roles.split(",")))
-    members = list(db.session.scalars(select(RosterMember).filter_by(context_pk=context.id, status="Active")))
+    members = list(db.session.scalars(select(RosterMember).filter_by(context_pk=context.id, status=ACTIVE)))
     known = {u.sub: u for u in db.session.scalars(select(User).where(   # given extra time before their launch
         User.platform_id == context.platform_id, User.sub.in_([m.sub for m in members if m.sub not in launched])))}
     people: dict[str, Person] = {}

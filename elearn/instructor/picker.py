@@ -20,8 +20,8 @@ from elearn.instructor.deeplinking import ChoiceRefused, DeepLinkSettings, chose
 from elearn.instructor.picker_catalog import PickerFilters, picker_catalog, read_filters
 from elearn.launch.models import Context, LaunchSession
 from elearn.launch.session import current_launch, launch_required, read_ids
-from elearn.launch.views import tool_url
-from elearn.learning.guard import form_is_genuine
+from elearn.launch.urls import tool_url
+from elearn.launch.form_guard import form_is_genuine
 from lti import claims as C
 from lti.deep_link import response_jwt
 from lti.models import Platform

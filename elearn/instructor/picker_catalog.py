@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
+from elearn.accreditation.operations import activities_for_module
+from elearn.accreditation.registers import REGISTERS
 from elearn.catalog.labels import pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import ModuleView, modules_by_pillar
@@ -152,9 +154,6 @@ def _matrix(views: list[ModuleView], filters: PickerFilters) -> dict[str, list[M
 
 def _accreditation(lang: str) -> dict[str, list[Accreditation]]:
     """Module id → the accredited courses (with credits) it is part of."""
-    from elearn.accreditation.operations import activities_for_module
-    from elearn.accreditation.registers import REGISTERS
-
     found: dict[str, list[Accreditation]] = {}
     for module_id in {m for course in live_courses() for m in course.module_ids}:
         for activity in activities_for_module(module_id):

@@ -7,10 +7,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from elearn.extensions import db
-from elearn.grades.models import GradeDelivery
-from elearn.launch.models import ResourceLink, User
+from elearn.grades.models import PARKED, PENDING, GradeDelivery
+from elearn.launch.models import LaunchSession, ResourceLink, User
 from elearn.quizzes.analysis import Analysis, analyse
-from elearn.quizzes.models import Attempt
+from elearn.quizzes.models import Attempt, ExtraTime
 from elearn.quizzes.policy import QuizSettings
 
 
@@ -32,8 +32,6 @@ class LearnerResult:
 
 def learner_results(link: ResourceLink, settings: QuizSettings) -> list[LearnerResult]:
     """Every learner who attempted the post-test through this placement, by name."""
-    from elearn.quizzes.models import ExtraTime
-
     attempts = db.session.scalars(select(Attempt).where(Attempt.resource_link_pk == link.id)
                                   .order_by(Attempt.user_id, Attempt.number)).all()
     deliveries = {d.user_id: d for d in db.session.scalars(
@@ -52,7 +50,7 @@ def problem_deliveries(link: ResourceLink) -> list[GradeDelivery]:
     """Deliveries of this placement that are parked, or still retrying after a failure."""
     return list(db.session.scalars(select(GradeDelivery).where(
         GradeDelivery.resource_link_pk == link.id,
-        (GradeDelivery.status == "parked") | ((GradeDelivery.status == "pending") & (GradeDelivery.tries > 0)))
+        (GradeDelivery.status == PARKED) | ((GradeDelivery.status == PENDING) & (GradeDelivery.tries > 0)))
         .order_by(GradeDelivery.id)))
 
 
@@ -82,8 +80,6 @@ def _is_staff(roles) -> bool:
 
 def placement_summary(link: ResourceLink, rows: list[LearnerResult]) -> PlacementSummary:
     """Counts over this placement's launches and results (staff who test the quiz stay out of 'opened')."""
-    from elearn.launch.models import LaunchSession
-
     sessions = db.session.execute(select(LaunchSession.user_id, LaunchSession.roles)
                                   .where(LaunchSession.resource_link_pk == link.id).distinct())
     by_user: dict[int, set[str]] = {}

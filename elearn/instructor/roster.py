@@ -15,7 +15,7 @@ from elearn.accreditation.models import Activity, LedgerEntry
 from elearn.catalog.models import Module
 from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
-from elearn.instructor.models import RosterMember, RosterSync
+from elearn.instructor.models import ACTIVE, DELETED, RosterMember, RosterSync
 from elearn.launch.models import Context, ResourceLink, User
 from elearn.launch.stores import service_connector
 from elearn.learning import activities as acts
@@ -51,7 +51,7 @@ def sync(context: Context) -> str | None:
             db.session.delete(stored.pop(sub))
     for member in members:
         row = stored.get(member.user_id)
-        if member.status == "Deleted":
+        if member.status == DELETED:
             if row is not None:
                 db.session.delete(row)
             continue
@@ -98,7 +98,7 @@ def course_progress(context: Context) -> tuple[list[Module], list[LearnerRow]]:
     module_ids = list(dict.fromkeys(link.module_id for link in links))
     modules = [m for m in (db.session.get(Module, i) for i in module_ids) if m is not None]
     members = [m for m in db.session.scalars(select(RosterMember).filter_by(context_pk=context.id))
-               if m.status == "Active" and "learner" in normalise_roles(m.roles)]
+               if m.status == ACTIVE and "learner" in normalise_roles(m.roles)]
     users = {u.sub: u for u in db.session.scalars(select(User).where(
         User.platform_id == context.platform_id, User.sub.in_([m.sub for m in members])))}
     rows = []

@@ -2,30 +2,36 @@
 statistics (CSV) and the pool as GIFT; and the LTI submission review of one learner's attempt."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from elearn import csvsafe
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
+from elearn.catalog.present import view_of
 from elearn.extensions import db
 from elearn.grades.language import gradebook_language
 from elearn.grades.outbox import requeue_parked
-from elearn.instructor.results import item_analysis, learner_results, placement_summary, problem_deliveries
+from elearn.grades.worker import kick_inline
 from elearn.instructor import people, roster
 from elearn.instructor.models import RosterSync
+from elearn.instructor.results import item_analysis, learner_results, placement_summary, problem_deliveries
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.session import current_launch, launch_required, read_ids
-from elearn.learning import activities as acts
-from elearn.learning import lesson_time
-from elearn.learning.guard import require_genuine_form
+from elearn.learning import activities as acts, lesson_time
+from elearn.launch.form_guard import require_genuine_form
+from elearn.learning.views import activities_view
 from elearn.notices import redirect_with
+from elearn.questions.gift import export_gift
+from elearn.questions.messages import QuizError
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.analysis import to_csv
-from elearn.quizzes.gift import export_gift
-from elearn.quizzes.messages import QuizError
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import CountingRule, QuizSettings, ReviewPolicy
+from elearn.quizzes.views import render_result
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 
@@ -87,9 +93,6 @@ def _learner_work(link: ResourceLink, module) -> list[dict]:
 @launch_required("instructor")
 def learner_activities(user_id: int):
     """One learner's case answers and reflection in this placement, beside the model answers."""
-    from elearn.catalog.present import view_of
-    from elearn.learning.views import activities_view
-
     link, module = _placement()
     answers = acts.answers_of(user_id, link.id, module.id)
     learner = db.session.get(User, user_id)
@@ -185,7 +188,6 @@ def retry_deliveries():
     link, _module = _placement()
     requeue_parked(resource_link_pk=link.id)
     db.session.commit()
-    from elearn.grades.worker import kick_inline
 
     kick_inline()
     return redirect_with("scores-queued", "instructor.results")
@@ -227,8 +229,6 @@ def pool_gift():
 @launch_required()
 def submission_review():
     """LtiSubmissionReviewRequest: the counting attempt of the learner named in `for_user`."""
-    from elearn.quizzes.views import render_result
-
     launch = current_launch()
     row = db.session.get(LaunchSession, read_ids(launch.token)[0])
     sub = (row.for_user or {}).get("user_id") or (row.for_user or {}).get("sub")
@@ -258,8 +258,6 @@ def attempt_for_instructor(attempt_id: int) -> Attempt:
 @launch_required("instructor")
 def attempt(attempt_id: int):
     """One learner's attempt with answers and feedback, for the instructor."""
-    from elearn.quizzes.views import render_result
-
     return render_result(attempt_for_instructor(attempt_id), reviewer=True)
 
 
@@ -291,10 +289,6 @@ def course():
 @launch_required("instructor")
 def course_csv():
     """The dashboard's table as CSV: one row per learner and module."""
-    import io
-
-    from elearn import csvsafe
-
     context = _course()
     modules, rows = roster.course_progress(context)
     out = io.StringIO()

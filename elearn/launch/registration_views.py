@@ -9,15 +9,13 @@ from flask_babel import force_locale, gettext as _
 from elearn.extensions import db
 from elearn.launch import stores
 from elearn.launch.errors import error_response
-from lti import claims as C
-from lti import dynreg
+from elearn.launch.urls import tool_url
+from lti import claims as C, dynreg
 from lti.errors import LtiError
 
 
 def _urls() -> dict[str, str]:
     """The tool's LTI URLs as platforms must reach them."""
-    from elearn.launch.views import tool_url
-
     return {"login": tool_url("launch.login"), "launch": tool_url("launch.launch"),
             "jwks": tool_url("launch.jwks"), "register": tool_url("launch.register"),
             "config": tool_url("launch.canvas_config"), "info": tool_url("launch.register_info")}

@@ -21,8 +21,13 @@ from flask import current_app, g, has_request_context, request, session
 from sqlalchemy import select
 
 from elearn.extensions import db
+from elearn.framing import origin_of, platform_origins
 from elearn.i18n import normalise
-from lti.models import as_utc, utcnow
+from elearn.launch.errors import EXPLANATIONS, error_response
+from elearn.launch.models import Context, LaunchSession, User
+from elearn.launch.operations import make_token, read_token, read_token_any_age, read_token_facts
+from lti.errors import LtiError
+from lti.models import Platform, as_utc, utcnow
 
 _MISSING = object()
 
@@ -62,11 +67,6 @@ def _token_from_request() -> str | None:
 
 def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
-    from elearn.framing import origin_of, platform_origins
-    from elearn.launch.models import Context, LaunchSession, User
-    from elearn.launch.operations import make_token, read_token_facts
-    from lti.models import Platform
-
     facts = read_token_facts(token) if token else None
     if facts is None:
         return None
@@ -113,9 +113,6 @@ def current_launch() -> CurrentLaunch | None:
 
 def ended_launch_locale(token: str) -> str | None:
     """The language of the launch session an authentic but expired token names, if any."""
-    from elearn.launch.models import LaunchSession
-    from elearn.launch.operations import read_token_any_age
-
     ids = read_token_any_age(token)
     launch_session = db.session.get(LaunchSession, ids[0]) if ids else None
     if launch_session is None or not hmac.compare_digest(launch_session.secret, ids[1]):
@@ -153,9 +150,6 @@ def launch_required(role: str | None = None):
         @wraps(view)
         def wrapper(*args, **kwargs):
             """Refuse, or run the view."""
-            from elearn.launch.errors import error_response
-            from lti.errors import LtiError
-
             launch = current_launch()
             if launch is None and _token_from_request():
                 # A token came but no longer holds: the session ended (idle past the token's life, or
@@ -186,8 +180,6 @@ def _apply_launch_locale() -> None:
         return
     chosen = normalise(request.args.get("lang"))
     if chosen in current_app.config["LANGUAGES"] and chosen != launch.locale:
-        from elearn.launch.models import LaunchSession
-
         row = db.session.get(LaunchSession, read_ids(launch.token)[0])
         row.locale = chosen
         db.session.commit()
@@ -205,9 +197,6 @@ def fresh_launch_required(as_json: bool = False):
         @wraps(view)
         def wrapper(*args, **kwargs):
             """Refuse (403 page, or JSON for a download) unless the launch is fresh, or run the view."""
-            from elearn.launch.errors import EXPLANATIONS, error_response
-            from lti.errors import LtiError
-
             launch = current_launch()
             if launch is not None and launch.fresh:
                 return view(*args, **kwargs)
@@ -233,8 +222,6 @@ def _renewed_token_header(response):
 
 def read_ids(token: str) -> tuple[int, str]:
     """(session id, secret) of a token already known to be valid."""
-    from elearn.launch.operations import read_token
-
     return read_token(token)
 
 

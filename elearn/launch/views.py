@@ -8,6 +8,7 @@ from elearn.extensions import csrf, db, limiter
 from elearn.launch import registration_views, stores
 from elearn.launch.errors import error_response
 from elearn.launch.operations import record_launch
+from elearn.launch.urls import tool_url
 from lti import claims as C
 from lti import keys
 from lti.errors import LtiError
@@ -17,14 +18,6 @@ from lti.login import STATE_COOKIE_PREFIX, begin_login
 
 bp = Blueprint("launch", __name__, url_prefix="/lti")
 csrf.exempt(bp)  # platforms post here cross-site; OIDC state and signed JWTs protect these endpoints
-
-
-def tool_url(endpoint: str, **values) -> str:
-    """An absolute URL of the tool as platforms reach it (TOOL_BASE_URL when set)."""
-    base = current_app.config.get("TOOL_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _launch_limit() -> str:

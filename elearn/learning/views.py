@@ -18,7 +18,7 @@ from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 from elearn.learning import activities as acts
 from elearn.learning import lesson_time
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
 from elearn.notices import redirect_with
 

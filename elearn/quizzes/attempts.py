@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from elearn.catalog.models import Module
 from elearn.extensions import db
+from elearn.grades.outbox import enqueue
 from elearn.launch.models import ResourceLink
+from elearn.questions.messages import N_, QuizError
 from elearn.quizzes.draw import Paper, draw_paper
 from elearn.quizzes.marking import Post, mark_paper, read_post
-from elearn.quizzes.messages import N_, QuizError
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import QuizSettings
 from lti.models import as_utc, utcnow
@@ -162,8 +163,6 @@ def _claim_finish(attempt: Attempt, token: str | None, now: datetime) -> bool:
 
 def _finish(attempt: Attempt, now: datetime, closed_by: str) -> None:
     """Mark the saved answers and queue the grade (caller commits)."""
-    from elearn.grades.outbox import enqueue
-
     settings = QuizSettings(**attempt.settings)
     result = mark_paper(attempt.version.quiz, Paper.from_dict(attempt.paper), attempt.responses or {})
     attempt.percent = result.percent
@@ -171,4 +170,5 @@ def _finish(attempt: Attempt, now: datetime, closed_by: str) -> None:
     attempt.result = result.to_dict()
     attempt.closed_by = closed_by
     db.session.flush()
-    enqueue(attempt, settings, attempts_of(attempt.user_id, attempt.resource_link_pk, attempt.module_id), now)
+    attempts = attempts_of(attempt.user_id, attempt.resource_link_pk, attempt.module_id)
+    enqueue(attempt, settings.counting_attempt(attempts) or attempt, now)

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from elearn.quizzes.types import type_of
-from elearn.quizzes.messages import N_, PaperError
+from elearn.questions import type_of
+from elearn.questions.messages import N_, PaperError
 
 PAPER_VERSION = 1
 

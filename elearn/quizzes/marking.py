@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from elearn.questions import Score, normalise_response, score
+from elearn.questions.fields import answer_fields, field_name
+from elearn.questions.messages import N_, ResponseError
 from elearn.quizzes.draw import Paper, render_paper
-from elearn.quizzes.fields import answer_fields, field_name
-from elearn.quizzes.messages import N_, ResponseError
-from elearn.quizzes.types import Score, normalise_response, score
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from elearn.quizzes.messages import N_, Message, SettingsError
+from elearn.questions.messages import N_, Message, SettingsError
 
 MAX_EXTRA_TIME = 4.0   # a per-learner multiplier beyond ×4 is a typo, not an accommodation
 

@@ -19,10 +19,10 @@ from elearn.grades.models import DELIVERED, PARKED, GradeDelivery
 from elearn.grades.worker import kick_inline
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.draw import Paper
-from elearn.quizzes.messages import N_, QuizError, ResponseError
+from elearn.questions.messages import N_, QuizError, ResponseError
 from elearn.quizzes.models import Attempt
 from elearn.quizzes.policy import QuizSettings
 from elearn.quizzes.present import answered, questions, review, saved_values

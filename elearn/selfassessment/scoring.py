@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from elearn.catalog.labels import pick
 from elearn.catalog.models import live_module
+from elearn.catalog.present import view_of
 
 WEAK_BELOW = 50  # percent: a domain scoring below this is "weak" and gets recommended modules
 
@@ -66,8 +67,6 @@ def score(definition: dict, answers: dict[str, int], lang: str) -> list[DomainRe
 
 def recommended_modules(module_ids: list[str], lang: str) -> list[dict]:
     """Recommended modules that are currently offered, in the order the file lists them."""
-    from elearn.catalog.present import view_of
-
     found = []
     for module_id in module_ids:
         module = live_module(module_id)

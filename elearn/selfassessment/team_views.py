@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from elearn.catalog.labels import content_lang
 from elearn.launch.session import current_launch, launch_required
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.selfassessment import rounds as ops
 from elearn.selfassessment.scoring import WEAK_BELOW, recommended_modules, read_answers, score

@@ -8,7 +8,7 @@ from elearn.catalog.labels import content_lang
 from elearn.catalog.models import CatalogDocument
 from elearn.extensions import db
 from elearn.launch.session import current_launch
-from elearn.learning.guard import require_genuine_form
+from elearn.launch.form_guard import require_genuine_form
 from elearn.selfassessment.models import SelfAssessmentResult
 from elearn.selfassessment.scoring import WEAK_BELOW, read_answers, score
 from lti.models import utcnow

@@ -26,7 +26,7 @@ with atheris.instrument_imports(include=["elearn"]):
     from elearn.catalog.validate import check_directory
     from elearn.quizzes.draw import draw_paper, render_paper
     from elearn.quizzes.marking import mark_paper, read_post
-    from elearn.quizzes.types import perfect_response, to_form
+    from elearn.questions import perfect_response, to_form
 
 VALID = Path(__file__).resolve().parents[1] / "fixtures" / "courses_valid"
 WORK = Path(tempfile.mkdtemp(prefix="fuzz-courses-"))

@@ -15,8 +15,8 @@ import atheris
 # atheris selects by top-level package: all of elearn that gets imported here is instrumented.
 with atheris.instrument_imports(include=["elearn"]):
     from elearn.quizzes.examples import example_pool
-    from elearn.quizzes.gift import export_gift, import_gift, merge_language
-    from elearn.quizzes.messages import GiftError
+    from elearn.questions.gift import export_gift, import_gift, merge_language
+    from elearn.questions.messages import GiftError
 
 POOL_ITEMS = example_pool()["items"]
 

@@ -24,7 +24,7 @@ with atheris.instrument_imports(include=["elearn"]):
     from elearn.quizzes.draw import draw_paper
     from elearn.quizzes.examples import example_pool
     from elearn.quizzes.marking import mark_paper, read_post
-    from elearn.quizzes.messages import ResponseError
+    from elearn.questions.messages import ResponseError
     from elearn.quizzes.present import questions, saved_values
 
 POOL = example_pool()

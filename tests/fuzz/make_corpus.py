@@ -41,7 +41,7 @@ def real_pools() -> dict[str, dict]:
 def gift_seeds() -> dict[str, bytes]:
     """One question of every type from the real pools, both languages, plus Moodle's own GIFT."""
     from elearn.quizzes.examples import example_pool
-    from elearn.quizzes.gift import export_gift
+    from elearn.questions.gift import export_gift
 
     seeds = {}
     seen = set()
@@ -82,7 +82,7 @@ def quiz_form_seeds() -> dict[str, bytes]:
     from urllib.parse import urlencode
 
     from elearn.quizzes.draw import render_paper
-    from elearn.quizzes.types import perfect_response, to_form
+    from elearn.questions import perfect_response, to_form
     from fuzz_quiz_form import PAPER, POOL
 
     right, wrong = [], []

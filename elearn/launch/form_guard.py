@@ -1,4 +1,4 @@
-"""Cross-site request forgery guard for the forms of learning pages and the self-assessment."""
+"""Cross-site request forgery guard for the forms of launched pages: the launch token, or a CSRF token."""
 from __future__ import annotations
 
 import hmac

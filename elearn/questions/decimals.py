@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from elearn.quizzes.messages import N_, ResponseError
+from elearn.questions.messages import N_, ResponseError
 
 MAX_LENGTH = 40
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")   # grouping spaces and the Swiss apostrophe

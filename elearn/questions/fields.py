@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from elearn.quizzes.messages import N_, ResponseError
+from elearn.questions.messages import N_, ResponseError
 
 PREFIX = "q."
 MAX_FIELDS = 300         # a huge paper (50 items × 6 parts) stays below; bounds the work per post

@@ -5,13 +5,17 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from elearn.quizzes import gift_answers
-from elearn.quizzes.gift_text import ANNOTATION, FORMATS, ID, protect, restore, slug, unescape
-from elearn.quizzes.messages import N_, GiftError
+from elearn.questions.base import TYPES
+from elearn.questions.gift_text import ANNOTATION, FORMATS, ID, protect, restore, slug, unescape
+from elearn.questions.messages import N_, GiftError
 
-_TRUEFALSE = {"T": "true", "TRUE": "true", "F": "false", "FALSE": "false"}
-_KEYS = {"id", "type", "objective", "source", "section", "choices", "pinned", "pairs", "steps", "unit",
-         "feedback-correct", "feedback-incorrect"}
+_COMMON_KEYS = {"id", "type", "objective", "source", "section"}   # annotations of every item
+
+
+def _known_note(key: str) -> bool:
+    """An annotation some item or registered type writes (`feedback:<pair id>` is matching's)."""
+    return key in _COMMON_KEYS or any(key in kind.gift_notes for kind in TYPES.values()) \
+        or key.startswith("feedback:")
 
 
 def import_gift(text: str, lang: str) -> list[dict[str, Any]]:
@@ -51,7 +55,7 @@ class _Block:
 
     def _note(self, key: str, value: str, line: int) -> None:
         """Remember one `// [key] value` annotation."""
-        if key not in _KEYS and not key.startswith("feedback:"):
+        if not _known_note(key):
             raise GiftError("gift_bad_annotation", N_("Line %(line)s: unknown annotation [%(key)s]."), line, key=key)
         self.notes[key] = (value, line)
 
@@ -114,23 +118,18 @@ class _Block:
         return meta
 
     def _answers(self, answers: str, pos: int) -> dict[str, Any]:
-        """Detect the type as Moodle does and read the answers."""
-        body = answers.strip()
-        if body.startswith("#"):
-            kind = "numeric"
-        elif "~" in body:
-            kind = "single" if "=" in body else "multiple"
-        elif "=" in body and "->" in body:
-            kind = "ordering" if self.note("type") == "ordering" else "matching"
-        elif body.split("#")[0].strip() in _TRUEFALSE:
-            kind = "truefalse"
-        else:
+        """Detect the type as Moodle does (each type says whether a block is its own, asked in
+        `gift_order`) and let it read the answers."""
+        body, declared = answers.strip(), self.note("type")
+        kind = next((k.name for k in sorted(TYPES.values(), key=lambda k: k.gift_order)
+                     if k.gift_recognises(body, declared)), None)
+        if kind is None:
             raise self.fail("gift_unsupported", N_("Line %(line)s: only single, multiple, true/false, matching, "
                                                    "ordering and numeric questions can be imported."), pos)
         if self.note("type", kind) != kind:
             raise self.fail("gift_type_mismatch", N_("Line %(line)s: the answers do not fit type %(type)s."),
                             pos, type=self.note("type"))
-        return {"type": kind, **getattr(gift_answers, kind)(self, answers, pos)}
+        return {"type": kind, **TYPES[kind].gift_read(self, answers, pos)}
 
 
 def merge_language(items: list[Mapping[str, Any]], imported: list[Mapping[str, Any]], lang: str) -> list[dict]:
