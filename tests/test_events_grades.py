@@ -119,12 +119,16 @@ def test_while_the_lms_is_down_the_score_waits_and_arrives_later_once(with_event
     with_events.config["GRADES_BACKOFF_BASE"] = 0.5     # a retry is not due again within the same round
     event = event_id(with_events)
     happening_now(with_events, event)
-    _checked_in(with_events, tool, platform, event, "ann", "Ann Arts")
+    _browser, _lt, ivo, ivo_lt = _checked_in(with_events, tool, platform, event, "ann", "Ann Arts")
     platform.fail("/ags/", 503, times=3)
     assert _deliver(with_events) == {"retry": 1}
     [row] = _rows(with_events)
     assert row.status == "pending" and row.last_status == 503 and row.tries == 1
     assert _columns(platform, event) == [] and platform.scores == []
+    # The placement's instructor sees the waiting score among those not yet in the gradebook.
+    results = ivo.get(f"{tool.url}/instructor/results", params={"lt": ivo_lt, "lang": "en"})
+    assert results.status_code == 200 and "Scores not yet in the gradebook" in results.text
+    assert "Ann Arts <span class=\"small muted\">attendance: Value workshop</span>" in results.text
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not _deliver(with_events).get("delivered"):
         time.sleep(0.2)
@@ -155,3 +159,19 @@ def test_a_launch_without_an_ags_claim_queues_no_score_and_check_in_still_works(
     # Ann, launched from the course-1 placement (AGS granted), checks in at the same event: her score only.
     _checked_in(with_events, tool, platform, event, "ann", "Ann Arts")
     assert [r.user_id for r in _rows(with_events)] == [_user_id(with_events, "ann")]
+
+
+def test_a_refused_event_score_is_parked_named_by_grades_status_and_sent_again(with_events, tool, platform):
+    event = event_id(with_events)
+    happening_now(with_events, event)
+    _checked_in(with_events, tool, platform, event, "ann", "Ann Arts")
+    platform.fail("/ags/", 400, times=1)
+    assert _deliver(with_events) == {"parked": 1}
+    runner = with_events.test_cli_runner()
+    shown = runner.invoke(args=["grades", "status", "--parked"])
+    assert shown.exit_code == 0 and f"event {event} attendance (score 1) status 400" in shown.output, shown.output
+    again = runner.invoke(args=["grades", "retry", "--all-parked"])
+    assert again.exit_code == 0 and "queued 1" in again.output
+    assert _deliver(with_events) == {"delivered": 1}
+    [column] = _columns(platform, event)
+    assert [s["userId"] for s in platform.scores if s.lineitem_url == column["id"]] == ["ann"]

@@ -8,6 +8,11 @@ Expand-only: attempt_id loses its NOT NULL (the previous release always writes i
 columns the previous release never writes, a foreign key and a unique index on those new columns
 only (rows of the previous release leave them NULL, so they cannot collide or dangle). The unique
 index is built CONCURRENTLY on PostgreSQL, so grade deliveries keep being written meanwhile.
+
+Deploy note: only the new release writes rows without an attempt (event attendance scores). A
+grade worker of the previous release that claimed one would not know the event's column and could
+post it to the placement's post-test column, so let the rollout finish (old workers and web
+processes, whose in-process drainer delivers too, stopped) before attendance is taken.
 """
 from alembic import op
 import sqlalchemy as sa
