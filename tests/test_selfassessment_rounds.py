@@ -315,7 +315,7 @@ def test_weak_domains_link_to_the_upcoming_events_of_their_modules(app, tool, pl
         base = dict(module_id="alpha-value", mode="webinar", description={"nl": "x", "en": "x"},
                     timezone="Europe/Amsterdam", online_url="https://example.org/w", capacity=5, organiser="X",
                     created_by="test", starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=1))
-        elsewhere = Event(source="instructor", title={"nl": "Elders", "en": "Other course's webinar"}, **base)
+        elsewhere = Event(source="instructor", title={"nl": "Elders", "en": "Other course webinar"}, **base)
         cancelled = Event(source="admin", title={"nl": "Afgelast", "en": "Cancelled webinar"}, cancelled_at=utcnow(),
                           **base)
         ended = Event(source="admin", title={"nl": "Voorbij", "en": "Past webinar"},
@@ -331,6 +331,9 @@ def test_weak_domains_link_to_the_upcoming_events_of_their_modules(app, tool, pl
         db.session.add(other)
         db.session.flush()
         db.session.get(Event, elsewhere_id).context_pk = other.id
+        ours = db.session.scalar(select(Context.id).filter_by(context_id="course-1"))
+        db.session.add(Event(source="instructor", context_pk=ours, title={"nl": "Van ons", "en": "Our course webinar"},
+                             **base))
         db.session.commit()
     for person in (teacher, learners[0]):
         page = person.get("/self-assessment/team")
@@ -340,13 +343,14 @@ def test_weak_domains_link_to_the_upcoming_events_of_their_modules(app, tool, pl
         link = re.search(rf'<a href="(/events/{workshop}\?lt=[^"]+)">Value workshop</a>', weak)
         assert link, weak[:2000]
         assert "Workshop, Thursday 11 March 2027, 13:30–17:00" in weak
-        for title in ("Other course's webinar", "Cancelled webinar", "Past webinar"):
+        assert "Our course webinar" in weak                              # an instructor's event of this course
+        for title in ("Other course webinar", "Cancelled webinar", "Past webinar"):
             assert title not in weak
         event_page = person.browser.get(tool.url + link.group(1).replace("&amp;", "&"))
         assert event_page.status_code == 200 and "Value workshop" in event_page.text
     # The module page lists the same events: an instructor's event of another course is not there either.
     module_page = learners[0].get("/modules/alpha-value")
-    assert "Value workshop" in module_page.text and "Other course's webinar" not in module_page.text
+    assert "Value workshop" in module_page.text and "Other course webinar" not in module_page.text
     with app.app_context():
         assert ops.upcoming_events_for_modules(["beta-teams"], None) == []
 
