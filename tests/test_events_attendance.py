@@ -243,3 +243,53 @@ def _user_id(app, sub: str) -> int:
 
     with app.app_context():
         return db.session.scalar(select(User.id).filter_by(sub=sub))
+
+
+def test_three_successive_corrections_chain_and_the_latest_points_count_everywhere(with_events, tool, platform):
+    """Each correction supersedes the one before it: three corrections of one attendance are three
+    entries (corrects_seq: the record, then each previous correction), the chain and its signed
+    checkpoints verify, and the certificate and every register list show the latest points."""
+    import io
+    from datetime import date
+
+    import pypdf
+
+    event = event_id(with_events)
+    happening_now(with_events, event, minutes=180)                         # 3 points, pro rata from 80 %
+    activity = accredit(with_events, event)
+    ann, lt = enrolled(platform, tool, event, "ann", "Ann Arts")
+    with with_events.app_context():
+        from elearn.accreditation import operations
+        from elearn.launch.models import User
+
+        operations.save_identity(db.session.scalar(select(User.id).filter_by(sub="ann")), "A. Arts",
+                                 "medical-specialist", {"big": "19012345601", "krf": "KRF-1234", "eacceme": "ann@uems"})
+    ivo, ivo_lt = organiser(platform)
+    assert 'data-state="checked-in"' in scan(ann, code_url(ivo, tool, event, ivo_lt), lt)[1].text   # 3 points
+    ann_id = _user_id(with_events, "ann")
+    # 160/180 min → 2.5; absent → 0; 170/180 min → 2.75 (each below/above 80 % as the rule says)
+    for form in ({"state": "left-early", "left_early_minutes": "20"}, {"state": "absent"},
+                 {"state": "late", "late_minutes": "10"}):
+        page = ivo.post(f"{tool.url}/events/{event}/attendance", data=dict(form, lt=ivo_lt, user_id=ann_id))
+        assert page.status_code == 200, page.text[:300]
+    with with_events.app_context():
+        record = db.session.scalar(select(LedgerEntry).filter_by(kind="record"))
+        corrections = list(db.session.scalars(select(LedgerEntry).filter_by(kind="correction")
+                                              .order_by(LedgerEntry.seq)))
+        assert [c.payload["changes"]["points"] for c in corrections] == [2.5, 0, 2.75]
+        assert [c.corrects_seq for c in corrections] == [record.seq] + [c.seq for c in corrections[:-1]]
+        assert ledger.verify() == []
+        code = record.record_code
+        assert ledger.current_facts(code)["points"] == 2.75 and ledger.current_facts(code)["attended_minutes"] == 170
+        act = db.session.get(Activity, activity)
+        lists = {fmt: exports.export(act, date(2000, 1, 1), date(2100, 1, 1), fmt)[0]
+                 for fmt in ("gaia", "pe-online", "eacceme")}
+    assert "19012345601;A. Arts;" in lists["gaia"] and ";2,75;GAIA-EV-1" in lists["gaia"]
+    assert "KRF-1234;A. Arts;" in lists["pe-online"] and ";2,75;GAIA-EV-1" in lists["pe-online"]
+    assert "ann@uems,A. Arts,medical-specialist," in lists["eacceme"] and ",2.75,GAIA-EV-1" in lists["eacceme"]
+    pdf = ann.get(f"{tool.url}/certificates/{code}.pdf", params={"lt": lt})
+    assert pdf.status_code == 200
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "2.75" in text and "accreditation" in text, text[:500]
+    verify = ann.get(f"{tool.url}/verify/{code}", params={"lang": "en"})
+    assert 'data-status="corrected"' in verify.text and "2.75 accreditation" in verify.text

@@ -16,13 +16,14 @@ pytestmark = pytest.mark.browser
 
 
 def spring(domain: str, index: int) -> int:
-    """Round 1: IT and data low, costs and funding high, the rest partly."""
-    return {"it-data": 0, "costs-funding": 2}.get(domain, 1)
+    """Round 1: IT and data low, costs and funding high, care pathways and outcomes nothing, the rest partly."""
+    return {"it-data": 0, "costs-funding": 2, "care-pathways-outcomes": 0}.get(domain, 1)
 
 
 def autumn(domain: str, index: int) -> int:
-    """Round 2: IT and data up to the top, costs and funding down to nothing."""
-    return {"it-data": 2, "costs-funding": 0}.get(domain, 1)
+    """Round 2: IT and data up to the top, costs and funding down to nothing, care pathways still nothing
+    (weak, unchanged: its modules care-cycle and shared-decision-making have sample events)."""
+    return {"it-data": 2, "costs-funding": 0, "care-pathways-outcomes": 0}.get(domain, 1)
 
 
 def _answer_as_learners(app, lms, live_server, value_for, subs) -> None:
@@ -97,6 +98,10 @@ def test_instructor_sees_two_rounds_on_the_radar_and_what_changed(app, courses, 
     assert "Multidisciplinary team" not in improved + declined
     weak = frame.locator(".recommend").filter(has_text="Costs and funding")
     assert weak.get_by_role("link").count() >= 1                      # its modules, linked
+    assert "Care pathways and outcomes" not in improved + declined     # 0% → 0%: weak, not changed
+    pathways = frame.locator(".recommend").filter(has_text="Care pathways and outcomes")
+    workshop = pathways.locator("ul.weak-events a", has_text="Care pathway workshop (sample)")
+    assert workshop.count() == 1 and "Thursday 11 March 2027, 13:30–17:00" in pathways.inner_text()
     assert frame.evaluate("() => document.documentElement.scrollWidth") <= width
     assert_accessible(frame, f"team page with two rounds {width}px en")
     _shot(context, frame, f"selfassessment-team-{width}-en")
@@ -117,4 +122,21 @@ def test_instructor_sees_two_rounds_on_the_radar_and_what_changed(app, courses, 
     assert frame.locator("table.question-counts tbody tr").count() == 25 + 7
     assert_accessible(frame, f"round page {width}px nl")
     _shot(context, frame, f"selfassessment-round-{width}-nl")
+
+    # From the weak domain to the event's page, inside the LMS frame.
+    with app.app_context():
+        from sqlalchemy import select
+
+        from elearn.events.models import Event
+        from elearn.extensions import db
+
+        event = db.session.scalar(select(Event.id).filter_by(source_key="care-cycle/werkatelier-zorgpaden-2027-03"))
+    frame.click("nav.site-nav a[href*='/self-assessment']")
+    frame = _wait_for_tool_page(page, "/self-assessment")
+    frame.click("a[href*='/self-assessment/team']")
+    frame = _wait_for_tool_page(page, "/self-assessment/team")
+    frame.click(".recommend ul.weak-events a:has-text('Werkatelier zorgpaden (voorbeeld)')")
+    frame = _wait_for_tool_page(page, f"/events/{event}")
+    assert "Werkatelier zorgpaden (voorbeeld)" in frame.inner_text("main")
+    assert_accessible(frame, f"event page from the team page {width}px nl")
     context.close()

@@ -299,22 +299,60 @@ def test_changes_between_rounds_and_weak_domains_are_named(loaded, tool, platfor
     assert "Domain it-data: 0% → 100%" in mine.text and mine.text.count(">Given<") == 2
 
 
-def test_upcoming_events_hook_lists_events_under_weak_domains(loaded, tool, platform, monkeypatch):
-    from datetime import datetime, timezone
+def test_weak_domains_link_to_the_upcoming_events_of_their_modules(app, tool, platform, tmp_path):
+    """Under a weak domain: the upcoming events of its modules with a link to each event's page;
+    not a cancelled or ended one, nor an instructor's event of another LMS course."""
+    from datetime import timedelta
 
-    asked = []
+    from elearn.events.models import Event
+    from events_support import courses_with_events
+    from lti.models import utcnow
 
-    def events(module_ids):
-        asked.append(list(module_ids))
-        return [{"title": "Costing workshop", "starts_at": datetime(2027, 10, 1, 9, tzinfo=timezone.utc),
-                 "module_id": module_ids[0], "url": "/events/costing"}]
+    with app.app_context():
+        load_directory(courses_with_events(tmp_path))          # "Value workshop" of alpha-value, 11 March 2027
+        app.definition = get_document("self-assessment")
+        workshop = db.session.scalar(select(Event.id).filter_by(source_key="alpha-value/workshop-one"))
+        base = dict(module_id="alpha-value", mode="webinar", description={"nl": "x", "en": "x"},
+                    timezone="Europe/Amsterdam", online_url="https://example.org/w", capacity=5, organiser="X",
+                    created_by="test", starts_at=utcnow() + timedelta(days=30), ends_at=utcnow() + timedelta(days=30, hours=1))
+        elsewhere = Event(source="instructor", title={"nl": "Elders", "en": "Other course webinar"}, **base)
+        cancelled = Event(source="admin", title={"nl": "Afgelast", "en": "Cancelled webinar"}, cancelled_at=utcnow(),
+                          **base)
+        ended = Event(source="admin", title={"nl": "Voorbij", "en": "Past webinar"},
+                      **dict(base, starts_at=utcnow() - timedelta(days=2), ends_at=utcnow() - timedelta(days=1)))
+        db.session.add_all([elsewhere, cancelled, ended])
+        db.session.commit()
+        elsewhere_id = elsewhere.id
+    teacher, learners = _two_rounds(app, tool, platform, lambda d, i: 2, lambda d, i: 2 if d != "costs-funding" else 0)
+    with app.app_context():
+        from elearn.launch.models import Context
 
-    assert ops.upcoming_events_for_modules(["alpha-value"]) == []          # until the events feature exists
-    monkeypatch.setattr(ops, "upcoming_events_for_modules", events)
-    teacher, _learners_ = _two_rounds(loaded, tool, platform, lambda d, i: 2, lambda d, i: 2 if d != "costs-funding" else 0)
-    page = teacher.get("/self-assessment/team")
-    assert '<a href="/events/costing">Costing workshop</a>' in page.text
-    assert asked and all(ids for ids in asked)
+        other = Context(platform_id=db.session.scalar(select(User.platform_id).limit(1)), context_id="course-x")
+        db.session.add(other)
+        db.session.flush()
+        db.session.get(Event, elsewhere_id).context_pk = other.id
+        ours = db.session.scalar(select(Context.id).filter_by(context_id="course-1"))
+        db.session.add(Event(source="instructor", context_pk=ours, title={"nl": "Van ons", "en": "Our course webinar"},
+                             **base))
+        db.session.commit()
+    for person in (teacher, learners[0]):
+        page = person.get("/self-assessment/team")
+        text = re.sub(r"\s+", " ", page.text)
+        weak = text.split("Weak domains in the latest round")[1]
+        assert "Domain costs-funding" in weak and 'href="/modules/alpha-value?lt=' in weak
+        link = re.search(rf'<a href="(/events/{workshop}\?lt=[^"]+)">Value workshop</a>', weak)
+        assert link, weak[:2000]
+        assert "Workshop, Thursday 11 March 2027, 13:30–17:00" in weak
+        assert "Our course webinar" in weak                              # an instructor's event of this course
+        for title in ("Other course webinar", "Cancelled webinar", "Past webinar"):
+            assert title not in weak
+        event_page = person.browser.get(tool.url + link.group(1).replace("&amp;", "&"))
+        assert event_page.status_code == 200 and "Value workshop" in event_page.text
+    # The module page lists the same events: an instructor's event of another course is not there either.
+    module_page = learners[0].get("/modules/alpha-value")
+    assert "Value workshop" in module_page.text and "Other course webinar" not in module_page.text
+    with app.app_context():
+        assert ops.upcoming_events_for_modules(["beta-teams"], None) == []
 
 
 def test_data_download_holds_own_answers_and_erasure_removes_them(loaded, tool, platform):

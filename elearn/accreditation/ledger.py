@@ -113,16 +113,29 @@ def _once(find, of: dict, user_id: int, subject: dict, facts: dict, tries: int) 
     return existing
 
 
-def correct(record_code: str, changes: dict, reason: str, by: str) -> LedgerEntry:
-    """A correction: a new entry naming the record it corrects, with the changed facts."""
-    original = db.session.scalar(select(LedgerEntry).filter_by(record_code=record_code, kind="record"))
-    if original is None:
-        raise LookupError(record_code)
-    entry = _append("correction", record_code, original.activity_id, original.user_id,
-                    {"changes": changes, "reason": reason, "by": by}, corrects_seq=original.seq,
-                    module_id=original.module_id)
-    db.session.commit()
-    return entry
+def correct(record_code: str, changes: dict, reason: str, by: str, tries: int = 5) -> LedgerEntry:
+    """A correction: a new entry with the changed facts, naming (corrects_seq) the entry it supersedes:
+    the record for the first correction, the latest correction for every one after it. So a record
+    may be corrected any number of times, the corrections form a chain of their own, and two
+    corrections made at once cannot both supersede the same entry (the ledger's unique key on
+    activity/module, user, kind and corrects_seq refuses the second, which then tries again on top
+    of the first)."""
+    for _ in range(tries):
+        _lock()   # before reading the latest entry, so that it is still the latest when appending
+        original = db.session.scalar(select(LedgerEntry).filter_by(record_code=record_code, kind="record"))
+        if original is None:
+            raise LookupError(record_code)
+        latest = db.session.scalar(select(LedgerEntry).filter_by(record_code=record_code, kind="correction")
+                                   .order_by(LedgerEntry.seq.desc()).limit(1)) or original
+        try:
+            entry = _append("correction", record_code, original.activity_id, original.user_id,
+                            {"changes": changes, "reason": reason, "by": by}, corrects_seq=latest.seq,
+                            module_id=original.module_id)
+            db.session.commit()
+            return entry
+        except IntegrityError:   # another correction (or any entry) took this place first
+            db.session.rollback()
+    raise RuntimeError("could not append the correction to the accreditation ledger")
 
 
 def find_record(activity_id: int, user_id: int) -> LedgerEntry | None:

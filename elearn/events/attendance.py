@@ -105,6 +105,7 @@ def check_in(event: Event, user_id: int, code: str, now: datetime | None = None)
     db.session.add(row)
     db.session.add(AttendanceChange(event_id=event.id, user_id=user_id, changed_by="check-in (QR code)",
                                     before=None, after=_state(row)))
+    queue_score(event, user_id)
     db.session.commit()     # a second check-in at the same moment fails on uq_event_attendance_once
     after_attendance(event, user_id)
     return row
@@ -140,9 +141,20 @@ def correct(event: Event, user_id: int, state: str, late: str | int, left: str |
     if before != _state(row):
         db.session.add(AttendanceChange(event_id=event.id, user_id=user_id, changed_by=by, before=before,
                                         after=_state(row)))
+    queue_score(event, user_id)
     db.session.commit()
     after_attendance(event, user_id, by=by)
     return row
+
+
+def queue_score(event: Event, user_id: int) -> None:
+    """The learner's attendance score into the grade outbox, in the transaction that changes the
+    attendance (so a committed attendance always has its score queued, as a finished attempt has),
+    when their launch of the module came from an LMS placement with AGS; see grades.event_scores."""
+    from elearn.grades import event_scores
+
+    db.session.flush()
+    event_scores.enqueue(event, user_id)
 
 
 def changes(event_id: int) -> list[AttendanceChange]:
@@ -203,9 +215,10 @@ def activities_of(event_id: int) -> list:
 
 
 def after_attendance(event: Event, user_id: int, by: str = "check-in (QR code)") -> None:
-    """Attendance changed: write the record when the rule is now met, correct it when the points
-    changed after it was written."""
+    """Attendance changed (its score is queued already, see queue_score): deliver that score soon,
+    write the record when the rule is now met, correct it when the points changed after it was written."""
     from elearn.accreditation import ledger, operations
+    from elearn.grades.worker import kick_inline
 
     for activity in activities_of(event.id):
         existing = ledger.find_record(activity.id, user_id)
@@ -217,3 +230,4 @@ def after_attendance(event: Event, user_id: int, by: str = "check-in (QR code)")
         if current.get("points") != got.points or current.get("attended_minutes") != got.attended:
             ledger.correct(existing.record_code, {"points": got.points, "attended_minutes": got.attended},
                            reason="attendance corrected by the organiser", by=by)
+    kick_inline()

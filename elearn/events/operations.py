@@ -146,6 +146,26 @@ def upcoming(module_id: str | None = None, any_course: bool = False, now: dateti
                                    .order_by(Event.starts_at, Event.id)))
 
 
+def visible_upcoming(module_ids: list[str], context_pk: int | None, now: datetime | None = None) -> list[Event]:
+    """Upcoming, not cancelled events of these modules and of the courses (bundles) that list one of
+    them, as a launch from the LMS course `context_pk` may see them: every event from a course file
+    or the administrator, and an instructor's events of that LMS course only. Soonest first."""
+    from elearn.catalog.models import Course
+
+    wanted = set(module_ids)
+    if not wanted:
+        return []
+    now = now or utcnow()
+    found = list(db.session.scalars(select(Event).where(
+        Event.module_id.in_(wanted) | Event.course_id.is_not(None), Event.ends_at > now,
+        Event.cancelled_at.is_(None)).order_by(Event.starts_at, Event.id)))
+    if any(e.course_id for e in found):
+        courses = {c.id for c in db.session.scalars(select(Course).where(Course.retired_at.is_(None)))
+                   if wanted & set((c.data or {}).get("modules", []))}
+        found = [e for e in found if e.module_id in wanted or e.course_id in courses]
+    return [e for e in found if e.source != "instructor" or (context_pk is not None and e.context_pk == context_pk)]
+
+
 def counts(event_id: int) -> dict[str, int]:
     """How many are enrolled and waiting."""
     rows = db.session.execute(select(Enrolment.status, func.count()).where(Enrolment.event_id == event_id)

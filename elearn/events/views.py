@@ -63,21 +63,8 @@ def module_events(module_id: str) -> list[dict]:
     """The module page's list: its upcoming events and those of the courses (bundles) that list it,
     with the launched learner's place at each. One statement for a module without events."""
     launch = current_launch()
-    found = ops.upcoming(module_id, any_course=True)
-    if any(e.course_id for e in found):
-        courses = set(_courses_of(module_id))
-        found = [e for e in found if e.module_id == module_id or e.course_id in courses]
+    found = ops.visible_upcoming([module_id], launch.context_pk if launch else None)
     return [shown(e, launch.user_id if launch else None) for e in found]
-
-
-def _courses_of(module_id: str) -> list[str]:
-    """Ids of the catalog courses (bundles) that list this module."""
-    from sqlalchemy import select
-
-    from elearn.catalog.models import Course
-
-    return [c.id for c in db.session.scalars(select(Course).where(Course.retired_at.is_(None)))
-            if module_id in (c.data or {}).get("modules", [])]
 
 
 @bp.get("/<int:event_id>")

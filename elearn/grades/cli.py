@@ -40,7 +40,9 @@ def status(show_parked: bool):
     if show_parked:
         for row in db.session.scalars(select(GradeDelivery).where(GradeDelivery.status == PARKED)
                                       .order_by(GradeDelivery.id)):
-            click.echo(f"#{row.id} attempt {row.attempt_id} status {row.last_status}: {row.last_error}")
+            what = f"attempt {row.attempt_id}" if row.attempt_id is not None else \
+                f"event {row.event_id} attendance (score {row.event_seq})"
+            click.echo(f"#{row.id} {what} status {row.last_status}: {row.last_error}")
 
 
 @grades.command("retry")

@@ -73,7 +73,12 @@ def retry_after_seconds(value: str | None) -> float:
 
 
 def line_item_for(delivery: GradeDelivery, conn) -> str:
-    """The line item URL of the placement: the launch's, else one found or created (and kept)."""
+    """The line item URL of the placement: the launch's, else one found or created (and kept); an
+    event's attendance score goes to the event's own column instead (grades.event_scores)."""
+    if delivery.event_id is not None:
+        from elearn.grades import event_scores
+
+        return event_scores.line_item_for(delivery, conn)
     link = db.session.get(ResourceLink, delivery.resource_link_pk)
     if link.ags_lineitem_url:
         return link.ags_lineitem_url

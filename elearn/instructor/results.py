@@ -34,8 +34,9 @@ def learner_results(link: ResourceLink, settings: QuizSettings) -> list[LearnerR
     """Every learner who attempted the post-test through this placement, by name."""
     attempts = db.session.scalars(select(Attempt).where(Attempt.resource_link_pk == link.id)
                                   .order_by(Attempt.user_id, Attempt.number)).all()
-    deliveries = {d.user_id: d for d in db.session.scalars(
-        select(GradeDelivery).where(GradeDelivery.resource_link_pk == link.id).order_by(GradeDelivery.id))}
+    deliveries = {d.user_id: d for d in db.session.scalars(     # post-test scores; events' are not attempts
+        select(GradeDelivery).where(GradeDelivery.resource_link_pk == link.id, GradeDelivery.attempt_id.is_not(None))
+        .order_by(GradeDelivery.id))}
     extra = {e.user_id: e.multiplier for e in db.session.scalars(
         select(ExtraTime).where(ExtraTime.resource_link_pk == link.id))}
     by_user: dict[int, list[Attempt]] = {}
@@ -47,7 +48,8 @@ def learner_results(link: ResourceLink, settings: QuizSettings) -> list[LearnerR
 
 
 def problem_deliveries(link: ResourceLink) -> list[GradeDelivery]:
-    """Deliveries of this placement that are parked, or still retrying after a failure."""
+    """Deliveries of this placement that are parked, or still retrying after a failure: post-test
+    scores and event attendance scores (`event_id`) alike."""
     return list(db.session.scalars(select(GradeDelivery).where(
         GradeDelivery.resource_link_pk == link.id,
         (GradeDelivery.status == PARKED) | ((GradeDelivery.status == PENDING) & (GradeDelivery.tries > 0)))

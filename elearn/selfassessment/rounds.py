@@ -35,16 +35,24 @@ class RoundError(Exception):
         self.message, self.status = message, status
 
 
-def upcoming_events_for_modules(module_ids: list[str]) -> list:
-    """Upcoming events (workshops, masterclasses, visits) of these modules, soonest first.
+def upcoming_events_for_modules(module_ids: list[str], context_pk: int | None) -> list[dict]:
+    """Upcoming events (workshops, masterclasses, visits, webinars) of these modules, soonest first,
+    as the team's LMS course (`context_pk`) sees them on the module pages (events.operations.
+    visible_upcoming: not cancelled, not ended, an instructor's events of this course only): dicts
+    {"title" (the page's language), "starts_at" (aware), "when" (on the event's own clock),
+    "mode", "module_id", "url" (the event's page; url_for adds the launch token)}, listed under each
+    weak domain beside the modules' own pages."""
+    from flask import url_for
 
-    Hook for the events feature of issue #13: until events exist it returns []. The events code
-    should return, for modules in `module_ids` and starting after now, a list of dicts
-    {"title": str (in the page's language), "starts_at": aware datetime, "module_id": str,
-    "url": str (the event's page, launch token included by url_for)}; the team page lists them
-    under each weak domain, beside the modules' own pages.
-    """
-    return []
+    from elearn.events import operations as events
+    from elearn.events.views import when
+
+    found = []
+    for event in events.visible_upcoming(module_ids, context_pk):
+        starts, ends = events.local_times(event)
+        found.append({"title": pick(event.title), "starts_at": starts, "when": when(starts, ends), "mode": event.mode,
+                      "module_id": event.module_id, "url": url_for("events.event_page", event_id=event.id)})
+    return found
 
 
 def min_respondents() -> int:

@@ -41,7 +41,7 @@ def _history(definition: dict, rounds: list, lang: str) -> dict:
     if results:
         for domain in (d for d in results[-1][1] if d.weak):
             weak.append({"domain": domain, "modules": recommended_modules(domain.modules, lang),
-                         "events": ops.upcoming_events_for_modules(domain.modules)})
+                         "events": ops.upcoming_events_for_modules(domain.modules, current_launch().context_pk)})
     radar = {"labels": [d.title for d in results[0][1]] if results else [],
              "datasets": [{"label": f"{r.title} ({r.held_on.isoformat()})", "values": [d.percent for d in result]}
                           for r, result in results],
