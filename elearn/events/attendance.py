@@ -23,6 +23,8 @@ from sqlalchemy import select
 from elearn.events.models import (ABSENT, ATTENDANCE_STATES, ENROLLED, LATE, LEFT_EARLY, PRESENT, Attendance,
                                   AttendanceChange, Event)
 from elearn.extensions import db
+from elearn.grades import event_scores
+from elearn.grades.worker import kick_inline
 from lti.models import as_utc, utcnow
 
 OPENS_BEFORE = timedelta(minutes=30)    # check-in opens this long before the start
@@ -151,10 +153,8 @@ def queue_score(event: Event, user_id: int) -> None:
     """The learner's attendance score into the grade outbox, in the transaction that changes the
     attendance (so a committed attendance always has its score queued, as a finished attempt has),
     when their launch of the module came from an LMS placement with AGS; see grades.event_scores."""
-    from elearn.grades import event_scores
-
     db.session.flush()
-    event_scores.enqueue(event, user_id)
+    event_scores.enqueue(event, user_id, attended_minutes(event, of(event.id, user_id)), planned_minutes(event))
 
 
 def changes(event_id: int) -> list[AttendanceChange]:
@@ -218,7 +218,6 @@ def after_attendance(event: Event, user_id: int, by: str = "check-in (QR code)")
     """Attendance changed (its score is queued already, see queue_score): deliver that score soon,
     write the record when the rule is now met, correct it when the points changed after it was written."""
     from elearn.accreditation import ledger, operations
-    from elearn.grades.worker import kick_inline
 
     for activity in activities_of(event.id):
         existing = ledger.find_record(activity.id, user_id)

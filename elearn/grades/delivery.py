@@ -17,10 +17,14 @@ from email.utils import parsedate_to_datetime
 
 import requests
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from elearn.catalog.labels import pick
 from elearn.extensions import db
+from elearn.grades import event_scores
+from elearn.grades.errors import Parked
+from elearn.grades.language import gradebook_language
 from elearn.grades.models import GradeDelivery
 from elearn.launch.models import ResourceLink
 from elearn.launch.stores import service_connector
@@ -42,10 +46,6 @@ class Outcome:
     status: int | None = None
     reason: str = ""
     delay: float = 0.0
-
-
-class Parked(Exception):
-    """The score cannot go to this LMS as things are (no AGS, no line item service)."""
 
 
 def backoff(tries: int, retry_after: str | None) -> float:
@@ -76,8 +76,6 @@ def line_item_for(delivery: GradeDelivery, conn) -> str:
     """The line item URL of the placement: the launch's, else one found or created (and kept); an
     event's attendance score goes to the event's own column instead (grades.event_scores)."""
     if delivery.event_id is not None:
-        from elearn.grades import event_scores
-
         return event_scores.line_item_for(delivery, conn)
     link = db.session.get(ResourceLink, delivery.resource_link_pk)
     if link.ags_lineitem_url:
@@ -108,9 +106,7 @@ def line_item_for(delivery: GradeDelivery, conn) -> str:
 
 def _new_line_item(delivery: GradeDelivery, link: ResourceLink) -> LineItem:
     """A column for the placement: label in the course's language, reviewable submissions."""
-    from flask_babel import force_locale, gettext
 
-    from elearn.grades.language import gradebook_language
 
     attempt = delivery.attempt
     lang = gradebook_language(link, attempt.user)

@@ -24,7 +24,10 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from elearn.catalog.labels import pick
+from elearn.catalog.models import Course
 from elearn.extensions import db
+from elearn.grades.errors import Parked
+from elearn.grades.language import gradebook_language
 from elearn.grades.models import GradeDelivery
 from elearn.launch.models import LaunchSession, ResourceLink, User
 from lti import claims as C
@@ -52,8 +55,6 @@ def _modules_of(event) -> list[str]:
     """The modules whose placements an event's score may go to."""
     if event.module_id:
         return [event.module_id]
-    from elearn.catalog.models import Course
-
     course = db.session.get(Course, event.course_id) if event.course_id else None
     return list((course.data or {}).get("modules", [])) if course is not None else []
 
@@ -91,18 +92,15 @@ def _comment(event, attended: int, planned: int, percent: float, lang: str) -> s
                        event=pick(event.title, lang), attended=attended, planned=planned, percent=f"{percent:g}")
 
 
-def enqueue(event, user_id: int, now: datetime | None = None) -> GradeDelivery | None:
-    """Queue the learner's attendance score of the event (caller commits, in the transaction that
-    changed the attendance); None when no placement can take it or the score did not change."""
-    from elearn.events import attendance
-    from elearn.grades.language import gradebook_language
-
+def enqueue(event, user_id: int, attended: int, planned: int, now: datetime | None = None) -> GradeDelivery | None:
+    """Queue the learner's attendance score of the event: attended of planned minutes, as events
+    counts them (grades sit downstream of events: the caller passes them in, as quizzes pass the
+    counting attempt). The caller commits, in the transaction that changed the attendance; None when
+    no placement can take it or the score did not change."""
     link = placement_for(event, user_id)
     if link is None:
         return None
     now = as_utc(now or utcnow())
-    planned = attendance.planned_minutes(event)
-    attended = attendance.attended_minutes(event, attendance.of(event.id, user_id))
     percent = round(100.0 * attended / planned, 1) if planned else 0.0
     user = db.session.get(User, user_id)
     comment = _comment(event, attended, planned, percent, gradebook_language(link, user))
@@ -124,8 +122,6 @@ def enqueue(event, user_id: int, now: datetime | None = None) -> GradeDelivery |
 def line_item_for(delivery: GradeDelivery, conn) -> str:
     """The event's column in the placement's LMS course: one a delivery before found, else one the
     LMS has (resourceId, tag), else a new one. One worker at a time per event finds or creates it."""
-    from elearn.grades.delivery import Parked
-
     link = db.session.get(ResourceLink, delivery.resource_link_pk)
     if not can_grade(link):
         raise Parked("the LMS gave this placement no line item service (AGS) for an event's column")
@@ -146,8 +142,6 @@ def line_item_for(delivery: GradeDelivery, conn) -> str:
 
 def _new_line_item(delivery: GradeDelivery, link: ResourceLink) -> LineItem:
     """The event's column: its title in the course's language."""
-    from elearn.grades.language import gradebook_language
-
     lang = gradebook_language(link, db.session.get(User, delivery.user_id))
     return LineItem(id=None, label=pick(delivery.event.title, lang), score_maximum=float(SCORE_MAXIMUM),
                     resource_id=resource_id(delivery.event_id), tag=TAG)
