@@ -277,7 +277,7 @@ def measure_phases(platform, served: Served, launches: int, args) -> dict:
 
 # ---------------------------------------------------------------- profile of the tool, in process
 
-def profile_tool(db_url: str, args, stack: ExitStack) -> None:
+def profile_tool(kind: str, db_url: str, args, stack: ExitStack) -> None:
     """Launches of the tool in this process (Flask test client), top 10 functions under cProfile."""
     from sqlalchemy import event
 
@@ -334,7 +334,7 @@ def profile_tool(db_url: str, args, stack: ExitStack) -> None:
         one(i)
     profiler.disable()
     event.remove(engine, "after_cursor_execute", count)
-    print(f"\n== profile: {n} launches of the tool in this process ({args.db}, Flask test client) ==")
+    print(f"\n== profile: {n} launches of the tool in this process ({kind}, Flask test client) ==")
     print(f"  CPU of this process per launch without the profiler: {plain * 1000:.1f} ms (includes the platform "
           "and the test client); SQL statements per launch: "
           + "  ".join(f"{p} {statements[p] / (2 * n):.1f}" for p in PHASES))
@@ -432,7 +432,7 @@ def run_db(kind: str, args, deadline: float, summary: list) -> None:
                       + "  ".join(f"{p} {figures[p]:.2f}" for p in PHASES) + f"  = {sum(figures.values()):.2f}")
             summary.append({"db": kind, "phases": per})
         if not args.skip_profile and deadline - time.monotonic() > 60:
-            profile_tool(db_url, args, stack)
+            profile_tool(kind, db_url, args, stack)
     shutil.rmtree(logs, ignore_errors=True)
 
 

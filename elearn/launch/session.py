@@ -13,7 +13,8 @@ so a page left open keeps a live token in its forms; a token that no longer hold
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import wraps
 
@@ -109,6 +110,29 @@ def current_launch() -> CurrentLaunch | None:
         if cached is not None and cached.token != cached.presented_token and session.get("lt") == cached.presented_token:
             session["lt"] = cached.token  # the cookie fallback slides too
     return cached
+
+
+# Stands in for the launch token in a fragment rendered once and served to many launches
+# (elearn.catalog.page_cache): URL-safe, so url_for and HTML escaping leave it as it is, and never
+# a real token (those are itsdangerous payload.timestamp.signature, with dots).
+TOKEN_PLACEHOLDER = "LTxTOKENxPLACEHOLDERx7f3a9c"
+
+
+@contextmanager
+def placeholder_token():
+    """Inside the block the request's launch carries TOKEN_PLACEHOLDER instead of its token (in
+    url_for and in `launch.token` of templates); yields the real token, or None without a launch.
+    Whatever is rendered inside depends on no launch but through the placeholder, so it can be
+    kept and given any launch's token with str.replace."""
+    launch = current_launch()
+    if launch is None:
+        yield None
+        return
+    g._current_launch = replace(launch, token=TOKEN_PLACEHOLDER, presented_token=TOKEN_PLACEHOLDER)
+    try:
+        yield launch.token
+    finally:
+        g._current_launch = launch
 
 
 def ended_launch_locale(token: str) -> str | None:

@@ -1,0 +1,43 @@
+"""The catalog page's body, rendered once per process for each (language, filters, content) and
+served to every launch with that launch's token put in.
+
+The curriculum matrix is the same for every learner: it depends on the interface language, the
+phase and pillar filters, whether a launch is present (its token in every link and the filter
+form) and on what is loaded. Rendering it costs ~300 translated strings and ~100 url_for calls;
+the body is rendered with a placeholder for the launch token (elearn.launch.session.
+placeholder_token) and kept, keyed by the loaded content's hashes (one small query), so a new
+load of courses/ is a new key and a kept body cannot go stale. The page around it (header,
+language switch, the learner's name, the keep-alive script with its CSP nonce) is rendered per
+request as before.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from sqlalchemy import select
+
+from elearn.catalog.cache import HashCache
+from elearn.catalog.models import Course, Module, ModuleVersion
+from elearn.extensions import db
+
+# 2 languages × 4 phase × 4 pillar filters × with/without a launch, a catalog body is ~60 kB.
+BODIES_KEPT = 64
+
+
+def bodies() -> HashCache:
+    """This app's kept bodies (per app: URLs and settings are the app's)."""
+    return current_app.extensions.setdefault("vbhc_catalog_bodies", HashCache(BODIES_KEPT))
+
+
+def content_signature() -> str:
+    """A digest of what the catalog shows: every live module with its current version's hash and
+    its row's pillar and phases, every live course with its hash (two narrow selects)."""
+    modules = db.session.execute(
+        select(Module.id, Module.pillar, Module.primary_phase, Module.phases, ModuleVersion.content_hash)
+        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+        .where(Module.retired_at.is_(None)).order_by(Module.id)).all()
+    courses = db.session.execute(
+        select(Course.id, Course.phase, Course.content_hash).where(Course.retired_at.is_(None))
+        .order_by(Course.id)).all()
+    return hashlib.sha256(repr((modules, courses)).encode()).hexdigest()
