@@ -30,14 +30,15 @@ def bodies() -> HashCache:
     return current_app.extensions.setdefault("vbhc_catalog_bodies", HashCache(BODIES_KEPT))
 
 
+_MODULES = (select(Module.id, Module.pillar, Module.primary_phase, Module.phases, ModuleVersion.content_hash)
+            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
+            .where(Module.retired_at.is_(None)).order_by(Module.id))
+_COURSES = select(Course.id, Course.phase, Course.content_hash).where(Course.retired_at.is_(None)).order_by(Course.id)
+
+
 def content_signature() -> str:
     """A digest of what the catalog shows: every live module with its current version's hash and
-    its row's pillar and phases, every live course with its hash (two narrow selects)."""
-    modules = db.session.execute(
-        select(Module.id, Module.pillar, Module.primary_phase, Module.phases, ModuleVersion.content_hash)
-        .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-        .where(Module.retired_at.is_(None)).order_by(Module.id)).all()
-    courses = db.session.execute(
-        select(Course.id, Course.phase, Course.content_hash).where(Course.retired_at.is_(None))
-        .order_by(Course.id)).all()
+    its row's pillar and phases, every live course with its hash (two narrow selects, built once)."""
+    modules = db.session.execute(_MODULES).all()
+    courses = db.session.execute(_COURSES).all()
     return hashlib.sha256(repr((modules, courses)).encode()).hexdigest()

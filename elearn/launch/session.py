@@ -19,7 +19,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from elearn.extensions import db
 from elearn.i18n import normalise
@@ -61,6 +61,9 @@ def _token_from_request() -> str | None:
     return token or session.get("lt")
 
 
+_launch_row = None  # the statement of load_launch
+
+
 def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
     from elearn.framing import origin_of, platform_origins
@@ -71,13 +74,16 @@ def load_launch(token: str | None) -> CurrentLaunch | None:
     facts = read_token_facts(token) if token else None
     if facts is None:
         return None
-    row = db.session.execute(
-        select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
-               Platform.product_family_code)
-        .join(User, User.id == LaunchSession.user_id)
-        .join(Platform, Platform.id == LaunchSession.platform_id)
-        .outerjoin(Context, Context.id == LaunchSession.context_pk)
-        .where(LaunchSession.id == facts.session_id)).first()
+    global _launch_row
+    if _launch_row is None:  # built once: every launched page runs it, and building costs as much as running
+        _launch_row = (
+            select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
+                   Platform.product_family_code)
+            .join(User, User.id == LaunchSession.user_id)
+            .join(Platform, Platform.id == LaunchSession.platform_id)
+            .outerjoin(Context, Context.id == LaunchSession.context_pk)
+            .where(LaunchSession.id == bindparam("session_id")))
+    row = db.session.execute(_launch_row, {"session_id": facts.session_id}).first()
     if row is None:
         return None
     launch_session, user_name, context_title, issuer, auth_login_url, family = row
