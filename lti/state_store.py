@@ -74,11 +74,13 @@ def nonce_key(issuer: str, nonce: str) -> str:
 # Built once: a login and a launch run these on every launch, and building a statement costs
 # about as much as running it on SQLite (bench/launch_compare.py). Core, not the ORM: nothing
 # here needs an object in the session.
-_INSERT_STATE = insert(OidcState)
-_SELECT_STATE = select(OidcState.state, OidcState.nonce, OidcState.platform_id, OidcState.expires_at,
-                       OidcState.data).where(OidcState.state == bindparam("state"))
-_DELETE_STATE = delete(OidcState).where(OidcState.state == bindparam("state"))
-_INSERT_NONCE = insert(UsedNonce)
+# On the tables, not the mapped classes: the ORM's bulk DML path would evaluate and synchronise.
+_STATES, _NONCES = OidcState.__table__, UsedNonce.__table__
+_INSERT_STATE = insert(_STATES)
+_SELECT_STATE = (select(_STATES.c.state, _STATES.c.nonce, _STATES.c.platform_id, _STATES.c.expires_at,
+                        _STATES.c.data).where(_STATES.c.state == bindparam("state")))
+_DELETE_STATE = delete(_STATES).where(_STATES.c.state == bindparam("state"))
+_INSERT_NONCE = insert(_NONCES)
 
 
 class DbStateStore:

@@ -141,6 +141,9 @@ class RecordedLaunch:
     token: str
 
 
+_INSERT_SESSION = insert(LaunchSession.__table__).returning(LaunchSession.__table__.c.id)
+
+
 def record_launch(data: LaunchData) -> RecordedLaunch:
     """Store who launched from where, open a launch session, and return it with its token: four
     statements (user, context, link, session) and one commit."""
@@ -172,14 +175,14 @@ def record_launch(data: LaunchData) -> RecordedLaunch:
     roles = normalise_roles(data.roles)
     presentation = data.claims.get(C.LAUNCH_PRESENTATION) or {}
     secret = secrets.token_urlsafe(24)
-    session_id = db.session.execute(insert(LaunchSession).values(
+    session_id = db.session.execute(_INSERT_SESSION, dict(
         secret=secret, user_id=user_id, platform_id=data.platform_id, context_pk=context_pk,
         resource_link_pk=link_pk, deployment_id=data.deployment_id, message_type=data.message_type,
         roles=",".join(sorted(roles)), lti_roles=list(data.roles), locale=locale, module_id=module_id,
         deep_linking_settings=data.deep_linking_settings, for_user=data.for_user,
         return_url=_text_or_none(presentation.get("return_url")) if isinstance(presentation, dict) else None,
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_SESSION_MAX_AGE"]))
-        .returning(LaunchSession.id)).scalar_one()
+    ).scalar_one()
     recorded = RecordedLaunch(module_id, make_token_for(session_id, secret))
     db.session.commit()
     return recorded
