@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, union_all
 
 from elearn.catalog.cache import HashCache
 from elearn.catalog.models import Course, Module, ModuleVersion
@@ -30,15 +30,17 @@ def bodies() -> HashCache:
     return current_app.extensions.setdefault("vbhc_catalog_bodies", HashCache(BODIES_KEPT))
 
 
-_MODULES = (select(Module.id, Module.pillar, Module.primary_phase, Module.phases, ModuleVersion.content_hash)
-            .join(ModuleVersion, ModuleVersion.id == Module.current_version_id)
-            .where(Module.retired_at.is_(None)).order_by(Module.id))
-_COURSES = select(Course.id, Course.phase, Course.content_hash).where(Course.retired_at.is_(None)).order_by(Course.id)
+# One statement: every live module with its current version's hash and its row's pillar and
+# phases, then every live course with its hash and phase.
+_CONTENT = union_all(
+    select(literal("m"), Module.id, Module.pillar, Module.primary_phase, cast(Module.phases, String),
+           ModuleVersion.content_hash)
+    .join(ModuleVersion, ModuleVersion.id == Module.current_version_id).where(Module.retired_at.is_(None)),
+    select(literal("c"), Course.id, Course.phase, literal(""), literal(""), Course.content_hash)
+    .where(Course.retired_at.is_(None)))
 
 
 def content_signature() -> str:
-    """A digest of what the catalog shows: every live module with its current version's hash and
-    its row's pillar and phases, every live course with its hash (two narrow selects, built once)."""
-    modules = db.session.execute(_MODULES).all()
-    courses = db.session.execute(_COURSES).all()
-    return hashlib.sha256(repr((modules, courses)).encode()).hexdigest()
+    """A digest of what the catalog shows (one narrow select, built once)."""
+    rows = sorted(tuple(row) for row in db.session.execute(_CONTENT))
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
