@@ -34,7 +34,9 @@ _TOKEN_HEADERS = ("{x-launch-token}i", "{authorization}i")
 
 def redact_launch_tokens(text):
     """The text with every lt=... query value replaced by lt=[redacted]."""
-    return _LAUNCH_TOKEN.sub(r"\1[redacted]", text) if isinstance(text, str) else text
+    if not isinstance(text, str) or "=" not in text:  # most atoms: no query at all, skip the regex
+        return text
+    return _LAUNCH_TOKEN.sub(r"\1[redacted]", text)
 
 
 class RedactingLogger(Logger):

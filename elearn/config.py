@@ -123,7 +123,8 @@ class Config:
     # A failing limiter store (Redis away, or the in-memory store's thread race in `limits`) must never
     # turn a launch into a 500: log it and let the request through.
     RATELIMIT_SWALLOW_ERRORS = True
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    # Without Redis: `limits`' memory store minus its timer thread per request (elearn.ratelimit_storage).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "vbhc-memory://"
     RATELIMIT_LAUNCH = os.environ.get("RATELIMIT_LAUNCH", "6000 per minute")
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per hour")
     # Dynamic registration connects only to public addresses; on for a demo or test LMS on

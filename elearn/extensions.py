@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import elearn.ratelimit_storage  # noqa: F401  (registers the vbhc-memory:// rate-limit store)
 from lti.models import Base
 
 # One metadata for the whole product: lti/ declares its tables on Base without knowing Flask,

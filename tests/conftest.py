@@ -43,7 +43,7 @@ def app_config(database_url) -> dict:
         "GRADES_INLINE": False,
         "GRADES_BACKOFF_BASE": 0.01,
         # Hundreds of launches from 127.0.0.1 per run; the limits have a test of their own.
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "vbhc-memory://",  # the in-process store of production (elearn.ratelimit_storage)
         "RATELIMIT_LAUNCH": "100000 per minute",
         "RATELIMIT_REGISTRATION": "100000 per hour",
         # The demo platform of the tests lives on 127.0.0.1; the attack tests turn this off.

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from elearn.catalog import labels
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import modules_by_pillar
 from elearn.catalog.schema import PHASES, PILLARS
+from elearn.launch.session import TOKEN_PLACEHOLDER, current_launch, placeholder_token
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -28,8 +31,26 @@ def phase_mark(view, phase: str) -> str:
 
 @bp.get("/")
 def index():
-    """The curriculum as pillars × career phases, filterable by phase, pillar and language."""
+    """The curriculum as pillars × career phases, filterable by phase, pillar and language; the
+    body from elearn.catalog.page_cache when this process has rendered it for the same key."""
+    from elearn.catalog import page_cache
+
     filters = _filters()
+    key = (str(get_locale()), filters["phase"], filters["pillar"], current_launch() is not None,
+           page_cache.content_signature())
+    body = page_cache.bodies().get(key)
+    if body is None:
+        with placeholder_token():
+            body = _render_body(filters)
+        page_cache.bodies().put(key, body)
+    launch = current_launch()
+    if launch is not None:
+        body = body.replace(TOKEN_PLACEHOLDER, launch.token)
+    return render_template("catalog/index.html", body=Markup(body))
+
+
+def _render_body(filters: dict) -> str:
+    """The catalog's content block (matrix, courses), for the request's language and filters."""
     lang = content_lang()
     offered = live_courses()
     grouped = modules_by_pillar(lang, offered)
@@ -50,5 +71,5 @@ def index():
                         "credits": course.data.get("credits"), "pass_mark": course.data.get("pass_mark")})
     total = sum(len(v) for v in grouped.values())
     shown = sum(len(v) for v in rows.values())
-    return render_template("catalog/index.html", rows=rows, courses=courses, filters=filters, total=total,
+    return render_template("catalog/_body.html", rows=rows, courses=courses, filters=filters, total=total,
                            shown=shown, phases=PHASES, labels=labels, phase_mark=phase_mark)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert
 
 from elearn.extensions import db
 from elearn.i18n import normalise
@@ -39,7 +39,12 @@ class TokenFacts:
 def make_token(launch_session: LaunchSession, *, renewed: bool = False) -> str:
     """The signed, short-lived launch token (`lt`) naming a launch session; `renewed` marks one
     issued by sliding renewal rather than by a launch from the LMS."""
-    payload = {"s": launch_session.id, "k": launch_session.secret}
+    return make_token_for(launch_session.id, launch_session.secret, renewed=renewed)
+
+
+def make_token_for(session_id: int, secret: str, *, renewed: bool = False) -> str:
+    """make_token from the session's id and secret."""
+    payload = {"s": session_id, "k": secret}
     if renewed:
         payload["r"] = 1
     return _serializer().dumps(payload)
@@ -71,16 +76,50 @@ def read_token(token: str) -> tuple[int, str] | None:
     return (facts.session_id, facts.secret) if facts else None
 
 
-def _upsert(model, where: dict, values: dict):
-    """The row matching `where`, created if missing, with `values` (those not None) applied."""
-    row = db.session.scalar(select(model).filter_by(**where))
-    if row is None:
-        row = model(**where)
-        db.session.add(row)
-    for key, value in values.items():
-        if value is not None:
-            setattr(row, key, value)
-    return row
+def _upsert(model, where: dict, values: dict, *, keep: dict | None = None, overwrite: dict | None = None,
+            returning=()):
+    """INSERT … ON CONFLICT (the unique `where` columns) DO UPDATE in one statement, RETURNING
+    the row's id and the `returning` columns. On a row that exists: `values` that are None leave
+    the stored value as it is, `keep` values are written only where the row has none yet,
+    `overwrite` values replace it even with None. Core, not the ORM: a launch writes three rows
+    and reads back their ids, and the ORM's select, flush and identity map for that cost more
+    than the rest of the launch (bench/launch_compare.py). Atomic on both databases, so two first
+    launches of one user at once cannot collide."""
+    keep, overwrite = keep or {}, overwrite or {}
+    statement = _upsert_statement(model.__table__, tuple(where), tuple(values), tuple(keep), tuple(overwrite),
+                                  tuple(returning), db.session.get_bind().dialect.name)
+    params = {**where, **values, **keep, **overwrite}
+    if any(column.onupdate is not None for column in model.__table__.columns):
+        params["onupdate_now"] = utcnow()
+    return db.session.execute(statement, params).one()
+
+
+_statements: dict[tuple, object] = {}
+
+
+def _upsert_statement(table, where: tuple, values: tuple, keep: tuple, overwrite: tuple, returning: tuple,
+                      dialect: str):
+    """The upsert for these columns, built once per process (building an ON CONFLICT statement
+    costs more than running it); values come as bound parameters of the same names."""
+    key = (table.name, where, values, keep, overwrite, returning, dialect)
+    statement = _statements.get(key)
+    if statement is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        new = dialect_insert(table).values({name: bindparam(name, type_=table.c[name].type)
+                                            for name in where + values + keep + overwrite})
+        updates = {name: func.coalesce(new.excluded[name], table.c[name]) for name in values}
+        updates.update({name: func.coalesce(table.c[name], new.excluded[name]) for name in keep})
+        updates.update({name: new.excluded[name] for name in overwrite})
+        for column in table.columns:  # onupdate=utcnow columns (updated_at), as the ORM would set them
+            if column.onupdate is not None and column.name not in updates:
+                updates[column.name] = bindparam("onupdate_now", type_=column.type)
+        statement = (new.on_conflict_do_update(index_elements=list(where), set_=updates)
+                     .returning(table.c.id, *(table.c[name] for name in returning)))
+        _statements[key] = statement
+    return statement
 
 
 def _text_or_none(value) -> str | None:
@@ -102,45 +141,48 @@ class RecordedLaunch:
     token: str
 
 
+_INSERT_SESSION = insert(LaunchSession.__table__).returning(LaunchSession.__table__.c.id)
+
+
 def record_launch(data: LaunchData) -> RecordedLaunch:
-    """Store who launched from where, open a launch session, and return it with its token."""
+    """Store who launched from where, open a launch session, and return it with its token: four
+    statements (user, context, link, session) and one commit."""
     now = utcnow()
     locale = normalise(data.locale)
     locale = locale if locale in current_app.config["LANGUAGES"] else None
-    user = _upsert(User, {"platform_id": data.platform_id, "sub": data.sub},
-                   {"name": data.display_name, "given_name": data.given_name, "family_name": data.family_name,
-                    "email": data.email, "locale": locale, "last_launch_at": now})
-    context = None
+    user_id, = _upsert(User, {"platform_id": data.platform_id, "sub": data.sub},
+                       {"name": data.display_name, "given_name": data.given_name, "family_name": data.family_name,
+                        "email": data.email, "locale": locale, "last_launch_at": now})
+    context_pk = None
     if data.context_id:
-        context = _upsert(Context, {"platform_id": data.platform_id, "context_id": data.context_id},
-                          {"title": data.context_title, "label": data.context_label,
-                           "nrps_memberships_url": data.nrps_memberships_url,
-                           "ags_lineitems_url": data.ags.lineitems if data.ags else None})
-        context.language = context.language or locale   # the first launch's locale, until someone chooses
-    db.session.flush()
-    link = None
+        # The course's language is the first launch's locale, until someone chooses (keep).
+        context_pk, = _upsert(Context, {"platform_id": data.platform_id, "context_id": data.context_id},
+                              {"title": data.context_title, "label": data.context_label,
+                               "nrps_memberships_url": data.nrps_memberships_url,
+                               "ags_lineitems_url": data.ags.lineitems if data.ags else None},
+                              keep={"language": locale})
+    link_pk = module_id = None
     if data.resource_link_id:
-        link = _upsert(ResourceLink, {"platform_id": data.platform_id, "link_id": data.resource_link_id},
-                       {"context_pk": context.id if context else None, "deployment_id": data.deployment_id,
-                        "title": data.resource_link_title, "custom": dict(data.custom)})
-        link.module_id = _module_of(data) or link.module_id
+        values = {"context_pk": context_pk, "deployment_id": data.deployment_id, "title": data.resource_link_title,
+                  "custom": dict(data.custom), "module_id": _module_of(data)}
+        overwrite = {}
         if data.ags is not None:
-            link.ags_scope = list(data.ags.scope)
-            link.ags_lineitems_url = data.ags.lineitems
-            link.ags_lineitem_url = data.ags.lineitem or link.ags_lineitem_url
-    db.session.flush()
+            values["ags_lineitem_url"] = data.ags.lineitem or None
+            # Scope and container are what this launch says, even none (a platform that stopped sending them).
+            overwrite = {"ags_scope": list(data.ags.scope), "ags_lineitems_url": data.ags.lineitems}
+        link_pk, module_id = _upsert(ResourceLink, {"platform_id": data.platform_id, "link_id": data.resource_link_id},
+                                     values, overwrite=overwrite, returning=("module_id",))
     roles = normalise_roles(data.roles)
     presentation = data.claims.get(C.LAUNCH_PRESENTATION) or {}
-    launch_session = LaunchSession(
-        secret=secrets.token_urlsafe(24), user_id=user.id, platform_id=data.platform_id,
-        context_pk=context.id if context else None, resource_link_pk=link.id if link else None,
-        deployment_id=data.deployment_id, message_type=data.message_type, roles=",".join(sorted(roles)),
-        lti_roles=list(data.roles), locale=locale, module_id=link.module_id if link else None,
+    secret = secrets.token_urlsafe(24)
+    session_id = db.session.execute(_INSERT_SESSION, dict(
+        secret=secret, user_id=user_id, platform_id=data.platform_id, context_pk=context_pk,
+        resource_link_pk=link_pk, deployment_id=data.deployment_id, message_type=data.message_type,
+        roles=",".join(sorted(roles)), lti_roles=list(data.roles), locale=locale, module_id=module_id,
         deep_linking_settings=data.deep_linking_settings, for_user=data.for_user,
         return_url=_text_or_none(presentation.get("return_url")) if isinstance(presentation, dict) else None,
         created_at=now, expires_at=now + timedelta(seconds=current_app.config["LAUNCH_SESSION_MAX_AGE"]))
-    db.session.add(launch_session)
-    db.session.flush()
-    recorded = RecordedLaunch(launch_session.module_id, make_token(launch_session))
+    ).scalar_one()
+    recorded = RecordedLaunch(module_id, make_token_for(session_id, secret))
     db.session.commit()
     return recorded

@@ -13,12 +13,13 @@ so a page left open keeps a live token in its forms; a token that no longer hold
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import wraps
 
 from flask import current_app, g, has_request_context, request, session
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from elearn.extensions import db
 from elearn.framing import origin_of, platform_origins
@@ -65,18 +66,24 @@ def _token_from_request() -> str | None:
     return token or session.get("lt")
 
 
+_launch_row = None  # the statement of load_launch
+
+
 def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
     facts = read_token_facts(token) if token else None
     if facts is None:
         return None
-    row = db.session.execute(
-        select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
-               Platform.product_family_code)
-        .join(User, User.id == LaunchSession.user_id)
-        .join(Platform, Platform.id == LaunchSession.platform_id)
-        .outerjoin(Context, Context.id == LaunchSession.context_pk)
-        .where(LaunchSession.id == facts.session_id)).first()
+    global _launch_row
+    if _launch_row is None:  # built once: every launched page runs it, and building costs as much as running
+        _launch_row = (
+            select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
+                   Platform.product_family_code)
+            .join(User, User.id == LaunchSession.user_id)
+            .join(Platform, Platform.id == LaunchSession.platform_id)
+            .outerjoin(Context, Context.id == LaunchSession.context_pk)
+            .where(LaunchSession.id == bindparam("session_id")))
+    row = db.session.execute(_launch_row, {"session_id": facts.session_id}).first()
     if row is None:
         return None
     launch_session, user_name, context_title, issuer, auth_login_url, family = row
@@ -109,6 +116,29 @@ def current_launch() -> CurrentLaunch | None:
         if cached is not None and cached.token != cached.presented_token and session.get("lt") == cached.presented_token:
             session["lt"] = cached.token  # the cookie fallback slides too
     return cached
+
+
+# Stands in for the launch token in a fragment rendered once and served to many launches
+# (elearn.catalog.page_cache): URL-safe, so url_for and HTML escaping leave it as it is, and never
+# a real token (those are itsdangerous payload.timestamp.signature, with dots).
+TOKEN_PLACEHOLDER = "LTxTOKENxPLACEHOLDERx7f3a9c"
+
+
+@contextmanager
+def placeholder_token():
+    """Inside the block the request's launch carries TOKEN_PLACEHOLDER instead of its token (in
+    url_for and in `launch.token` of templates); yields the real token, or None without a launch.
+    Whatever is rendered inside depends on no launch but through the placeholder, so it can be
+    kept and given any launch's token with str.replace."""
+    launch = current_launch()
+    if launch is None:
+        yield None
+        return
+    g._current_launch = replace(launch, token=TOKEN_PLACEHOLDER, presented_token=TOKEN_PLACEHOLDER)
+    try:
+        yield launch.token
+    finally:
+        g._current_launch = launch
 
 
 def ended_launch_locale(token: str) -> str | None:
