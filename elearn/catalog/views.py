@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from elearn.catalog import labels
+from elearn.catalog import labels, page_cache
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import modules_by_pillar
@@ -33,8 +33,6 @@ def phase_mark(view, phase: str) -> str:
 def index():
     """The curriculum as pillars × career phases, filterable by phase, pillar and language; the
     body from elearn.catalog.page_cache when this process has rendered it for the same key."""
-    from elearn.catalog import page_cache
-
     filters = _filters()
     key = (str(get_locale()), filters["phase"], filters["pillar"], current_launch() is not None,
            page_cache.content_signature())
