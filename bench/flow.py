@@ -141,14 +141,17 @@ class StepMeter:
         self.sql: Counter = Counter()
         self.calls: Counter = Counter()
         self.profiling = False
+        self.statements: list[tuple[str, str]] | None = None   # (step, SQL) when asked for (--sql)
         self.profiles: dict[str, cProfile.Profile] = {}
         from sqlalchemy import event
 
         event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, *_args, **_kwargs):
+    def _count(self, _conn, _cursor, statement, *_args, **_kwargs):
         if threading.get_ident() == self.thread:
             self.sql[self.step] += 1
+            if self.statements is not None:
+                self.statements.append((self.step, " ".join(statement.split())))
 
     def run(self, step: str, call, *args, count: int = 1, **kwargs):
         """Do `call` as `step` (`count` of them: a delivery round delivers several), timed."""
@@ -355,7 +358,7 @@ def serve_in_thread(app, port: int, stack: ExitStack) -> None:
 
 
 def profile_flows(db_url: str, module: str, flows: int, top: int, stack: ExitStack,
-                  steps: list[str] = ()) -> float:
+                  steps: list[str] = (), show_sql: bool = False) -> float:
     """Measure `flows` learner flows on a database that holds the schema and the curriculum;
     returns CPU ms per flow (unprofiled)."""
     from demolms.testing import PlatformServer
@@ -373,6 +376,14 @@ def profile_flows(db_url: str, module: str, flows: int, top: int, stack: ExitSta
     stack.callback(runner.meter.close)
     runner.batch("bench-flow-warm", WARM_UP)
     runner.meter.clear()
+    if show_sql:
+        runner.meter.statements = []
+        runner.batch("bench-flow-sql", 1)
+        print("\n== the SQL statements of one flow ==")
+        for step, statement in runner.meter.statements:
+            print(f"  {step:13s} {statement[:160]}")
+        runner.meter.statements = None
+        runner.meter.clear()
     print(f"\n== one learner's flow, in this process ({flows} learners after {WARM_UP} warm-up; create_app + "
           f"Flask test client; CPU = this thread's thread_time, the platform's /auth hop left out) ==")
     runner.batch("bench-flow", flows)
@@ -390,6 +401,7 @@ def parse_args(argv=None):
     parser.add_argument("--top", type=int, default=10, help="functions in each profile list (default 10)")
     parser.add_argument("--step", action="append", default=[], choices=STEPS + ("all",),
                         help="also print the top functions of this request type (repeatable; all: every one)")
+    parser.add_argument("--sql", action="store_true", help="print the SQL statements of one flow, by request")
     parser.add_argument("--courses", type=Path, default=ROOT / "courses", help="curriculum directory")
     parser.add_argument("--module", default="care-cycle", help="module whose post-test is taken")
     parser.add_argument("--timeout", type=int, default=300, help="overall time budget in seconds (default 300)")
@@ -409,7 +421,7 @@ def main(argv=None) -> int:
             dispose(app)
             print(f"bench flow: {args.db}, module {args.module}, {os.cpu_count()} cores")
             steps = list(STEPS) if "all" in args.step else args.step
-            profile_flows(db_url, args.module, args.flows, args.top, stack, steps)
+            profile_flows(db_url, args.module, args.flows, args.top, stack, steps, args.sql)
             ok = True
         except Exception as exc:  # noqa: BLE001 (reported, then cleaned up)
             print(f"\nbench FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)
