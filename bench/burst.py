@@ -24,6 +24,7 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import threading
@@ -31,7 +32,6 @@ import time
 from collections import Counter, defaultdict, deque
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -40,8 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests  # noqa: E402
 
 from common import (PG_ADMIN, ROOT, alarm, cpu_seconds, create_database, dispose, free_port,  # noqa: E402
-                    make_app, percentile, prepare_schema, register, spawn, start_gunicorn, tool_env)
+                    make_app, memory_kb, percentile, prepare_schema, register, spawn, start_gunicorn, stop_process,
+                    tool_env)
 from launch import ACCESS_FORMAT, ToolMeter, cpu_line, log_problems, timed_launch  # noqa: E402
+from flow import answers_from, profile_flows  # noqa: E402
 from run import _token, outbox_counts, outbox_summary, submitted_subs  # noqa: E402
 
 CLEANUP_RESERVE = 20      # seconds of the budget kept for stopping processes and dropping the database
@@ -51,6 +53,7 @@ WARM_UP_SCORES_WAIT = 30  # seconds the warm-up learners' scores may take to rea
 # Every learner comes from 127.0.0.1, so the per-address launch limit (RATELIMIT_LAUNCH, default
 # 6000/min per worker) would count the whole exam as one client: raised for the bench's gunicorn.
 RATELIMIT_FOR_BENCH = "1000000 per minute"
+CPU_TIMER_CONF = Path(__file__).resolve().parent / "cpu_timer_conf.py"
 PHASES = ("launch", "start", "answer", "submit", "result")
 LAUNCH_HOPS = ("prepare", "login", "auth", "launch", "landing")
 
@@ -74,54 +77,6 @@ class Learner:
     @property
     def ok(self) -> bool:
         return self.done > 0 and self.error is None
-
-
-class AnswerForm(HTMLParser):
-    """The attempt form filled in as a hurried learner does: the first choice of every single or
-    true/false question and of every multiple-choice question, "1" for a number, and for the
-    selects of a matching or ordering question the 1st, 2nd, … option (distinct places)."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._options: list[str] = []
-        self._select_number = 0     # selects seen in the current question (fieldset)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        name, value = attrs.get("name"), attrs.get("value") or ""
-        if tag == "fieldset":
-            self._select_number = 0
-        elif tag == "input" and name:
-            kind = (attrs.get("type") or "text").lower()
-            if kind == "hidden":
-                self.fields[name] = [value]
-            elif kind in ("radio", "checkbox"):
-                if name not in self.fields:
-                    self.fields[name] = [value]
-            elif kind == "text":
-                self.fields[name] = [value or "1"]
-        elif tag == "select" and name:
-            self._select, self._options = name, []
-        elif tag == "option" and self._select and attrs.get("value"):
-            self._options.append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self._select:
-            if self._options:
-                self.fields[self._select] = [self._options[self._select_number % len(self._options)]]
-            self._select_number += 1
-            self._select = None
-
-
-def answers_from(page_html: str) -> dict[str, list[str]]:
-    """Form values for the attempt page (hidden lt and token included)."""
-    form = AnswerForm()
-    form.feed(page_html)
-    if "token" not in form.fields or "lt" not in form.fields:
-        raise RuntimeError("no lt/token in the attempt form")
-    return form.fields
 
 
 def _problem(resp: requests.Response) -> str:
@@ -414,6 +369,45 @@ def report_server(access: list[tuple], learners: int) -> None:
         print(f"  sum of server time per finished learner: {total / learners * 1000:.0f} ms")
 
 
+CPU_LINE = re.compile(r"^CPU (\S+) (\S+) (\S+) (\d+)\s*$")   # bench/cpu_timer_conf.py's line per request
+
+
+def cpu_per_request(log: Path, start: int) -> list[tuple[str, str, str, float]]:
+    """(method, path, status, CPU seconds) of every request the tool answered since log offset `start`."""
+    with open(log, "rb") as handle:
+        handle.seek(start)
+        lines = handle.read().decode(errors="replace").splitlines()
+    return [(m[1], m[2], m[3], int(m[4]) / 1e6) for m in map(CPU_LINE.match, lines) if m]
+
+
+def report_request_cpu(requests_cpu: list[tuple], tool_seconds: float, learners: int) -> dict[str, float]:
+    """CPU per request type (each request's worker-thread CPU, bench/cpu_timer_conf.py), per learner,
+    and how much of the workers' CPU the requests account for; {route: ms per learner}."""
+    found: dict[str, list[float]] = defaultdict(list)
+    for method, path, _status, seconds in requests_cpu:
+        name = next((n for n, m, p in ROUTES if m == method and re.search(p, path)), f"other {method} {path}")
+        found[name].append(seconds)
+    print("\n== tool CPU per request (worker thread's CPU time from pre_request to post_request; ms) ==")
+    print(f"  {'request':13s} {'count':>6s} {'mean':>6s} {'p50/p95/p99':>14s} {'per learner':>11s}")
+    per_learner: dict[str, float] = {}
+    names = [n for n, _m, _p in ROUTES] + sorted(n for n in found if n.startswith("other "))
+    for name in names:
+        values = found.get(name, [])
+        if not values:
+            continue
+        per_learner[name] = sum(values) / learners * 1000 if learners else 0.0
+        print(f"  {name[:40]:13s} {len(values):6d} {statistics.mean(values) * 1000:6.2f} "
+              f"{ms(values, 50, 95, 99):>14s} {per_learner[name]:11.2f}")
+    in_requests = sum(sum(v) for v in found.values())
+    flow = sum(v for k, v in per_learner.items() if not k.startswith("other "))
+    if learners and tool_seconds:
+        print(f"  a learner's nine requests: {flow:.1f} ms of CPU; all requests together are "
+              f"{100 * in_requests / tool_seconds:.0f}% of the tool processes' CPU ({tool_seconds * 1000 / learners:.1f} "
+              "ms per learner; the rest: gthread's main loop accepting and polling connections, the master, "
+              "garbage collection and logging outside the hooks)")
+    return per_learner
+
+
 def report_cpu(meter: dict, workers: dict[int, float], finished: int) -> None:
     """CPU per component during the burst (launch.py's line, with the grade workers taken out of
     the rest of the machine), and per finished learner: what one learner costs the machine, so
@@ -423,13 +417,17 @@ def report_cpu(meter: dict, workers: dict[int, float], finished: int) -> None:
     print(f"\n== cpu during the burst ({wall:.0f} s, from its start until the last learner was done) ==")
     print(f"  {cpu_line(dict(meter, other=max(0.0, meter['other'] - sum(shares))))}")
     print(f"  grade workers (`flask grades run`): {' + '.join(f'{s:.0f}' for s in shares)}% of one core")
+    cores = os.cpu_count() or 1
+    busy = meter["tool"] + meter["bench"] + meter["pg"] + max(0.0, meter["other"])
+    print(f"  the tool's share: {meter['tool'] / cores:.0f}% of the machine's {cores} cores, "
+          f"{100 * meter['tool'] / busy if busy else 0:.0f}% of the CPU used on it (machine busy "
+          f"{busy / cores:.0f}%)")
     if not finished:
         return
     per_learner = {name: meter[key] / 100 * wall / finished * 1000 for name, key in
                    (("tool", "tool"), ("clients + platform", "bench"), ("postgres", "pg"))}
     per_learner["grade workers"] = sum(shares) / 100 * wall / finished * 1000
     total = sum(per_learner.values())
-    cores = os.cpu_count() or 1
     print("  cpu ms per finished learner: " + "  ".join(f"{k} {v:.0f}" for k, v in per_learner.items())
           + f"  = {total:.0f} ms; {cores} cores take at most ~{cores * 1000 / total:.0f} learners/s at this cost "
           f"(the tool alone: ~{cores * 1000 / per_learner['tool']:.0f}/s on all {cores} cores)")
@@ -506,11 +504,11 @@ def check_connections(args, database_name: str) -> None:
                            f"max_connections")
 
 
-def start_grade_workers(args, env: dict, log: Path, stack: ExitStack) -> list[int]:
+def start_grade_workers(args, env: dict, log: Path, stack: ExitStack) -> list:
     """`flask --app elearn grades run` processes (the Procfile's worker:), started before the burst."""
     cmd = [str(Path(sys.executable).with_name("flask")), "--app", "elearn", "grades", "run",
            "--poll", str(args.worker_poll)]
-    return [spawn(cmd, env, log, stack).pid for _ in range(args.worker_procs)]
+    return [spawn(cmd, env, log, stack) for _ in range(args.worker_procs)]
 
 
 def process_cpu(pid: int) -> float:
@@ -519,6 +517,18 @@ def process_cpu(pid: int) -> float:
         return cpu_seconds(pid)
     except OSError:
         return 0.0
+
+
+def grade_worker_memory(pids: list[int]) -> str:
+    """VmRSS (peak VmHWM) of the grade workers."""
+    parts = []
+    for pid in pids:
+        try:
+            rss, hwm = memory_kb(pid)
+        except OSError:
+            continue
+        parts.append(f"grade worker {pid}: {rss / 1024:.0f} MB (peak {hwm / 1024:.0f} MB)")
+    return "; ".join(parts) or "grade workers gone"
 
 
 def warm_up(ctx: Burst, cold_column: bool) -> float:
@@ -567,6 +577,9 @@ def parse_args(argv=None):
     parser.add_argument("--module", default="care-cycle", help="module whose post-test is taken")
     parser.add_argument("--request-timeout", type=float, default=60.0, help="per HTTP request, seconds (default 60)")
     parser.add_argument("--timeout", type=int, default=600, help="overall time budget in seconds (default 600)")
+    parser.add_argument("--profile-flows", type=int, default=20,
+                        help="after the burst, this many learner flows in this process, measured and profiled "
+                             "(bench/flow.py; default 20, 0 to skip)")
     parser.add_argument("--keep-logs", action="store_true", help="keep the tool's logs (else kept only on errors)")
     args = parser.parse_args(argv)
     if args.learners < 1 or args.window <= 0 or args.clients < 1 or args.worker_procs < 1:
@@ -622,9 +635,12 @@ def run(args, logs: Path, deadline: float) -> bool:
             register(app, f"http://127.0.0.1:{port}", platform)
             dispose(app)
             env = tool_env(database_url, RATELIMIT_LAUNCH=RATELIMIT_FOR_BENCH, GUNICORN_THREADS=str(args.threads))
+            # The project's gunicorn.conf.py plus a CPU timer per request (the later --config wins).
             tool_url = start_gunicorn(args, port, database_url, logs / "gunicorn.log", stack,
-                                      extra=("--access-logformat", ACCESS_FORMAT), env=env)
-            grade_workers = start_grade_workers(args, env, logs / "worker.log", stack)
+                                      extra=("--access-logformat", ACCESS_FORMAT, "--config", str(CPU_TIMER_CONF)),
+                                      env=env)
+            grade_procs = start_grade_workers(args, env, logs / "worker.log", stack)
+            grade_workers = [proc.pid for proc in grade_procs]
             meter = ToolMeter(args.gunicorn_pid, logs / "gunicorn.log", database_name)
             print(f"bench burst: {args.learners} learners over {args.window:.0f} s ({args.arrivals} arrivals), "
                   f"{args.db}, gunicorn -w {args.web_workers} --threads {args.threads} (gthread) at {tool_url}, "
@@ -637,6 +653,7 @@ def run(args, logs: Path, deadline: float) -> bool:
             print(f"warm-up: {WARM_UP_LEARNERS} learners, fastest flow {warm_flow * 1000:.0f} ms"
                   + (" (no submit: the gradebook column is created in the burst)" if args.cold_column
                      else "; their scores reached the platform (gradebook column created)"))
+            print(f"memory after warm-up: {meter.worker_memory()}; {grade_worker_memory(grade_workers)}")
             learners = [Learner(f"bench-burst-{i:05d}", due) for i, due in
                         enumerate(arrivals(args.learners, args.window, args.arrivals, args.seed))]
 
@@ -655,10 +672,18 @@ def run(args, logs: Path, deadline: float) -> bool:
             report_errors(learners, burst_meter["access"])
             report_server(burst_meter["access"], sum(one.ok for one in learners))
             report_cpu(burst_meter, workers_cpu, sum(one.ok for one in learners))
+            report_request_cpu(cpu_per_request(logs / "gunicorn.log", before["log"]),
+                               burst_meter["tool"] / 100 * burst_meter["wall"], sum(one.ok for one in learners))
+            print(f"\n== memory after the burst (VmRSS, peak VmHWM) ==\n  {meter.worker_memory()}\n  "
+                  f"{grade_worker_memory(grade_workers)}")
             scores_ok = report_scores(app, platform, ctx, learners, summary)
             dispose(app)
             all_finished = complete and all(one.ok for one in learners)
             print_summary(args, summary, all_finished, scores_ok)
+            if args.profile_flows and deadline - time.monotonic() > 30:
+                for proc in grade_procs:   # the profile delivers its own scores, in this process
+                    stop_process(proc)
+                profile_flows(db_url, args.module, args.profile_flows, 10, stack)
             return all_finished and scores_ok
         except Exception as exc:  # noqa: BLE001 (reported, then everything is cleaned up)
             print(f"\nbench FAILED: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -63,3 +63,41 @@ def test_the_catalog_page_does_not_query_per_module(app, loaded, tool, platform,
         page = browser.get(f"{tool.url}/catalog/", params={"lt": lt_of(landed.url)})
     assert page.status_code == 200 and MODULE in page.text
     assert counts["/catalog/"] <= 2, counts   # launch session; the content signature (elearn.catalog.page_cache)
+
+
+def test_the_post_test_flow_and_its_delivery_cost_a_handful_of_statements(app, loaded, tool, platform, browser):
+    from elearn.grades.worker import deliver_due
+    from quiz_support import answers, attempt_id_of, form_token, launch_learner, latest_attempt
+
+    _page, lt = launch_learner(platform, browser)
+    with counted(app) as counts:
+        page = browser.post(f"{tool.url}/modules/{MODULE}/post-test", data={"lt": lt})    # start, then the form
+        attempt_id = attempt_id_of(page)
+        review = browser.post(f"{tool.url}/post-test/{attempt_id}",
+                              data=dict(answers(latest_attempt(app)), lt=lt, token=form_token(page.text)))
+        result = browser.post(f"{tool.url}/post-test/{attempt_id}/submit", data={"lt": lt, "token": form_token(review.text)})
+        poll = browser.get(f"{tool.url}/post-test/{attempt_id}/grade-status", headers={"X-Launch-Token": lt})
+    assert result.status_code == 200 and "Passed" in result.text and poll.json() == {"state": "sending"}
+    base = f"/post-test/{attempt_id}"
+    # start: launch session, module with its version, link, placement settings, attempts, extra time, the insert
+    # (the redirect's id is not read back).
+    assert counts[f"/modules/{MODULE}/post-test"] <= 7, counts
+    assert counts[base] <= 2 + 3, counts            # the form: launch session + attempt with its version; save: + UPDATE
+    assert counts[f"{base}/review"] <= 2, counts
+    # submit: launch session, attempt with version, one UPDATE with the marks, attempts, learner and course language,
+    # the previous score's time, the outbox row; then the participation and accreditation checks.
+    assert counts[f"{base}/submit"] <= 7 + 6, counts
+    assert counts[f"{base}/result"] <= 6, counts   # launch session, attempt, attempts, delivery, claims after a pass
+    assert counts[f"{base}/grade-status"] <= 2, counts   # polled every few seconds: owner and state in one statement
+    with app.app_context():
+        assert deliver_due() == {"delivered": 1}       # the placement's first score: finds or makes its column
+    from demolms.browser import new_browser
+    from quiz_support import take
+
+    _page, other = launch_learner(platform, second := new_browser(), user={"sub": "second-learner", "name": "Second"})
+    take(second, tool, other)
+    with counted(app) as counts, app.app_context():
+        assert deliver_due() == {"delivered": 1}
+    # claim (one UPDATE … RETURNING), renew, the row, link, platform, tool keys, the lease check, the outcome;
+    # then the next claim, which finds nothing.
+    assert counts["-"] <= 10, counts

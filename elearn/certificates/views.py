@@ -20,7 +20,6 @@ from elearn.accreditation.models import Activity
 from elearn.catalog import canmeds
 from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
-from elearn.certificates.pdf import certificate_data, render
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 
@@ -101,6 +100,9 @@ def pdf(code: str):
     if refused:
         return refused
     lang = _lang()
+    # fpdf2 (with fontTools) is ~19 MB per process: imported by the first certificate, not by every worker.
+    from elearn.certificates.pdf import certificate_data, render
+
     body = render(certificate_data(record, lang, records.verification_url(record.code)),
                   font_dir=current_app.config.get("CERTIFICATE_FONT_DIR"))
     name = texts.participation(lang, "filename") if record.is_participation else texts.t(lang, "filename")

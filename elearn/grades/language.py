@@ -10,9 +10,14 @@ from elearn.launch.models import ResourceLink, User
 
 def gradebook_language(link: ResourceLink | None, learner: User | None = None) -> str:
     """nl or en: the course's language, else the learner's locale, else Dutch."""
-    languages = current_app.config["LANGUAGES"]
     context = link.context if link is not None else None
-    for candidate in (context.language if context else None, learner.locale if learner else None):
+    return language_of(context.language if context else None, learner.locale if learner else None)
+
+
+def language_of(course_language: str | None, learner_locale: str | None) -> str:
+    """The rule of gradebook_language, on the two values (for callers that read them in one query)."""
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (course_language, learner_locale):
         if candidate in languages:
             return candidate
     return "nl"

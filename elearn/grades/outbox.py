@@ -8,8 +8,9 @@ from sqlalchemy import select, update
 
 from elearn.catalog.labels import pick
 from elearn.extensions import db
-from elearn.grades.language import gradebook_language
+from elearn.grades.language import language_of
 from elearn.grades.models import PARKED, PENDING, GradeDelivery
+from elearn.launch.models import Context, ResourceLink, User
 from lti.models import as_utc, utcnow
 from lti.services import Score, score_timestamp
 
@@ -43,8 +44,14 @@ def comment_for(attempt, counting, lang: str) -> str:
 def enqueue(attempt, counting, now: datetime) -> GradeDelivery:
     """The delivery row for this finished attempt: the score of `counting` (the attempt that counts
     for the gradebook, which the quiz's counting rule chose), fixed timestamp."""
-    lang = gradebook_language(attempt.resource_link, attempt.user)
-    score = Score(user_id=attempt.user.sub, score_given=round(counting.percent, 2), score_maximum=SCORE_MAXIMUM,
+    # The learner's LTI id and the gradebook's language in one statement (not three lazy loads).
+    sub, locale, course_language = db.session.execute(
+        select(User.sub, User.locale, Context.language).select_from(User)
+        .outerjoin(ResourceLink, ResourceLink.id == attempt.resource_link_pk)
+        .outerjoin(Context, Context.id == ResourceLink.context_pk)
+        .where(User.id == attempt.user_id)).one()
+    lang = language_of(course_language, locale)
+    score = Score(user_id=sub, score_given=round(counting.percent, 2), score_maximum=SCORE_MAXIMUM,
                   timestamp=_timestamp(attempt, now), comment=comment_for(attempt, counting, lang))
     delivery = GradeDelivery(attempt_id=attempt.id, resource_link_pk=attempt.resource_link_pk,
                              user_id=attempt.user_id, body=score.to_json(), next_try_at=now)

@@ -41,18 +41,17 @@ def claim(owner: str, limit: int = 20) -> list[int]:
     lease was taken), and waiting out the lease would hold that score back for minutes."""
     now = utcnow()
     free = or_(GradeDelivery.lease_until.is_(None), GradeDelivery.lease_until < now, GradeDelivery.lease_owner == owner)
-    candidates = db.session.scalars(
-        select(GradeDelivery.id).where(GradeDelivery.status == PENDING, GradeDelivery.next_try_at <= now, free)
-        .order_by(GradeDelivery.next_try_at, GradeDelivery.id).limit(limit)).all()
-    claimed = []
-    for row_id in candidates:
-        done = db.session.execute(
-            update(GradeDelivery).where(GradeDelivery.id == row_id, GradeDelivery.status == PENDING, free)
-            .values(lease_until=now + _lease(), lease_owner=owner).execution_options(synchronize_session=False))
-        if done.rowcount == 1:
-            claimed.append(row_id)
+    # One statement for the batch: the due rows (on PostgreSQL skipping rows another worker's claim
+    # holds at this moment, so concurrent claims neither wait nor deadlock), leased where still free.
+    due = (select(GradeDelivery.id).where(GradeDelivery.status == PENDING, GradeDelivery.next_try_at <= now, free)
+           .order_by(GradeDelivery.next_try_at, GradeDelivery.id).limit(limit)
+           .with_for_update(skip_locked=True, key_share=True))
+    rows = db.session.execute(
+        update(GradeDelivery).where(GradeDelivery.id.in_(due), GradeDelivery.status == PENDING, free)
+        .values(lease_until=now + _lease(), lease_owner=owner)
+        .returning(GradeDelivery.id, GradeDelivery.next_try_at).execution_options(synchronize_session=False)).all()
     db.session.commit()
-    return claimed
+    return [row.id for row in sorted(rows, key=lambda row: (row.next_try_at, row.id))]
 
 
 def _renew(row_id: int, owner: str) -> bool:
@@ -78,8 +77,12 @@ def process(row_id: int, owner: str) -> str | None:
     if delivery is None or delivery.lease_owner != owner:
         return None
     outcome = attempt_delivery(delivery)
-    db.session.refresh(delivery, ["lease_owner", "status"])
-    if delivery.lease_owner != owner or delivery.status != PENDING:
+    # Still ours? Read without flushing, so that the line item URL just found is written in the same
+    # UPDATE as the outcome (one statement, not two).
+    with db.session.no_autoflush:
+        lease_owner, status = db.session.execute(
+            select(GradeDelivery.lease_owner, GradeDelivery.status).where(GradeDelivery.id == row_id)).one()
+    if lease_owner != owner or status != PENDING:
         db.session.rollback()  # another worker took over after our lease ran out; its outcome stands
         return None
     record(delivery, outcome, utcnow())

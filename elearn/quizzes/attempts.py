@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from elearn.catalog.models import Module
 from elearn.extensions import db
@@ -72,8 +73,7 @@ def close_overdue(attempts: list[Attempt], now: datetime | None = None) -> bool:
     now = now or utcnow()
     closed = False
     for attempt in attempts:
-        if is_overdue(attempt, now) and _claim_finish(attempt, attempt.submit_token, now):
-            _finish(attempt, now, "time_limit")
+        if is_overdue(attempt, now) and _finish(attempt, attempt.submit_token, now, "time_limit"):
             closed = True
     if closed:
         db.session.commit()
@@ -132,43 +132,43 @@ def read_answers(attempt: Attempt, form) -> Post:
 def save_answers(attempt: Attempt, post: Post) -> str:
     """Store the answers of a post without errors; returns the new submit token."""
     attempt.responses = dict(post.responses)
-    attempt.submit_token = secrets.token_urlsafe(16)
+    attempt.submit_token = token = secrets.token_urlsafe(16)
     db.session.commit()
-    return attempt.submit_token
+    return token
 
 
 def submit(attempt: Attempt, token: str, now: datetime | None = None) -> Attempt:
     """Finish the attempt with its saved answers: marks, the grade delivery, in one transaction."""
     now = now or utcnow()
     check_open(attempt, token, now)
-    if not _claim_finish(attempt, token, now):  # another request submitted it a moment ago
+    if not _finish(attempt, token, now, "learner"):  # another request submitted it a moment ago
         raise AttemptRefused(409, "finished", N_("This attempt has already been submitted."))
-    _finish(attempt, now, "learner")
     db.session.commit()
     return attempt
 
 
-def _claim_finish(attempt: Attempt, token: str | None, now: datetime) -> bool:
-    """Atomically mark the attempt finished, once: only the request that matches the token wins."""
+def id_of(attempt: Attempt) -> int:
+    """The attempt's id, also once a commit has expired the object (a redirect needs no reload)."""
+    return inspect(attempt).identity[0]
+
+
+def _finish(attempt: Attempt, token: str | None, now: datetime, closed_by: str) -> bool:
+    """Mark the saved answers and finish the attempt with its marks, once, in one conditional UPDATE
+    that only the request holding the current token wins; then queue the grade (caller commits).
+    False, with the transaction rolled back, when another request finished it a moment ago."""
+    settings = QuizSettings(**attempt.settings)
+    result = mark_paper(attempt.version.quiz, Paper.from_dict(attempt.paper), attempt.responses or {})
+    values = {"finished_at": now, "submit_token": None, "percent": result.percent,
+              "passed": result.passed(settings.pass_mark), "result": result.to_dict(), "closed_by": closed_by}
     done = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.finished_at.is_(None),
                               Attempt.submit_token == token)
-        .values(finished_at=now, submit_token=None).execution_options(synchronize_session=False))
+        .values(**values).execution_options(synchronize_session=False))
     if done.rowcount != 1:
         db.session.rollback()
         return False
-    attempt.finished_at, attempt.submit_token = now, None
-    return True
-
-
-def _finish(attempt: Attempt, now: datetime, closed_by: str) -> None:
-    """Mark the saved answers and queue the grade (caller commits)."""
-    settings = QuizSettings(**attempt.settings)
-    result = mark_paper(attempt.version.quiz, Paper.from_dict(attempt.paper), attempt.responses or {})
-    attempt.percent = result.percent
-    attempt.passed = result.passed(settings.pass_mark)
-    attempt.result = result.to_dict()
-    attempt.closed_by = closed_by
-    db.session.flush()
+    for key, value in values.items():   # what the row now holds, without a second UPDATE at the flush
+        set_committed_value(attempt, key, value)
     attempts = attempts_of(attempt.user_id, attempt.resource_link_pk, attempt.module_id)
     enqueue(attempt, settings.counting_attempt(attempts) or attempt, now)
+    return True

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from elearn.accreditation.operations import after_progress
 from elearn.accreditation.views import claims_after_test
@@ -50,14 +51,20 @@ def _placement(module_id: str) -> ResourceLink:
 
 
 def _own_attempt(attempt_id: int) -> Attempt:
-    """The attempt, if it is this launch's user's, in this placement; refuse otherwise."""
-    launch = current_launch()
-    attempt = db.session.get(Attempt, attempt_id)
+    """The attempt, if it is this launch's user's, in this placement; refuse otherwise. Its version
+    row comes in the same statement (every page of an attempt reads the version's quiz pool)."""
+    attempt = db.session.scalar(select(Attempt).options(joinedload(Attempt.version)).where(Attempt.id == attempt_id))
     if attempt is None:
         abort(404)
-    if attempt.user_id != launch.user_id or attempt.resource_link_pk != launch.resource_link_pk:
-        raise ops.AttemptRefused(403, "not_yours", N_("This attempt belongs to someone else. Nothing was recorded."))
+    _check_owner(attempt.user_id, attempt.resource_link_pk)
     return attempt
+
+
+def _check_owner(user_id: int, resource_link_pk: int) -> None:
+    """Refuse an attempt that is not this launch's user's in this placement."""
+    launch = current_launch()
+    if user_id != launch.user_id or resource_link_pk != launch.resource_link_pk:
+        raise ops.AttemptRefused(403, "not_yours", N_("This attempt belongs to someone else. Nothing was recorded."))
 
 
 @bp.errorhandler(ops.AttemptRefused)
@@ -100,7 +107,7 @@ def begin(module_id: str):
     if module is None:
         abort(404)
     attempt = ops.start_attempt(current_launch().user_id, _placement(module_id), module)
-    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.attempt", attempt_id=ops.id_of(attempt)))
 
 
 def _attempt_page(attempt: Attempt, values, errors=None, status: int = 200):
@@ -142,7 +149,7 @@ def save(attempt_id: int):
     if post.errors:
         return _attempt_page(attempt, request.form, {i: e.translate(_) for i, e in post.errors.items()}, 422)
     ops.save_answers(attempt, post)
-    return redirect(url_for("quizzes.confirm", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.confirm", attempt_id=attempt_id))
 
 
 @bp.get("/post-test/<int:attempt_id>/review")
@@ -167,10 +174,11 @@ def submit(attempt_id: int):
     """Submit the saved answers: marked, recorded and queued for the gradebook at once."""
     require_genuine_form()
     attempt = _own_attempt(attempt_id)
+    user_id, module_id = attempt.user_id, attempt.module_id   # read before the commit expires the attempt
     ops.submit(attempt, request.form.get("token", ""))
     kick_inline()
-    after_progress(attempt.user_id, attempt.module_id)   # a passed post-test may complete an accreditation
-    return redirect(url_for("quizzes.result", attempt_id=attempt.id))
+    after_progress(user_id, module_id)   # a passed post-test may complete an accreditation
+    return redirect(url_for("quizzes.result", attempt_id=attempt_id))
 
 
 @bp.get("/post-test/<int:attempt_id>/result")
@@ -184,9 +192,10 @@ def result(attempt_id: int):
     return render_result(attempt)
 
 
-def grade_state(delivery: GradeDelivery | None) -> str | None:
+def grade_state(delivery) -> str | None:
     """Where a score is on its way to the gradebook, as the result page says it: sending, later
-    (a try failed; the worker tries again), delivered, parked; None when nothing is sent."""
+    (a try failed; the worker tries again), delivered, parked; None when nothing is sent.
+    `delivery`: a GradeDelivery, or a row with its status and tries."""
     if delivery is None:
         return None
     if delivery.status in (DELIVERED, PARKED):
@@ -197,10 +206,16 @@ def grade_state(delivery: GradeDelivery | None) -> str | None:
 @bp.get("/post-test/<int:attempt_id>/grade-status")
 @launch_required()
 def grade_status(attempt_id: int):
-    """The result page's script asks here (token in X-Launch-Token) whether the LMS has the score."""
-    attempt = _own_attempt(attempt_id)
-    delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id == attempt.id))
-    response = jsonify(state=grade_state(delivery))
+    """The result page's script asks here (token in X-Launch-Token) whether the LMS has the score.
+    Polled every few seconds by every learner who waits on a result page: one statement reads the
+    attempt's owner and its delivery's state, no ORM objects."""
+    row = db.session.execute(
+        select(Attempt.user_id, Attempt.resource_link_pk, GradeDelivery.id, GradeDelivery.status, GradeDelivery.tries)
+        .outerjoin(GradeDelivery, GradeDelivery.attempt_id == Attempt.id).where(Attempt.id == attempt_id)).first()
+    if row is None:
+        abort(404)
+    _check_owner(row.user_id, row.resource_link_pk)
+    response = jsonify(state=grade_state(row if row.id is not None else None))
     response.headers["Cache-Control"] = "no-store"
     return response
 
