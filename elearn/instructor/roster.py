@@ -16,7 +16,7 @@ from elearn.catalog.models import Module
 from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
 from elearn.instructor.models import ACTIVE, DELETED, RosterMember, RosterSync
-from elearn.launch.models import Context, ResourceLink, User
+from elearn.launch.models import Context, LaunchSession, ResourceLink, User
 from elearn.launch.stores import service_connector
 from elearn.learning import activities as acts
 from elearn.learning import lesson_time
@@ -31,11 +31,16 @@ NOT_STARTED, IN_PROGRESS, PASSED, NOT_PASSED = "not_started", "in_progress", "pa
 STAGES = (NOT_STARTED, IN_PROGRESS, NOT_PASSED, PASSED)
 
 
+# What sync() returns when the LMS offers no roster at all (Open edX without NRPS, a course that has
+# not enabled it): not a failure to retry, so the dashboard says so in its own words.
+NO_ROSTER_SERVICE = "no-roster-service"
+
+
 def sync(context: Context) -> str | None:
-    """Bring the stored roster up to date from the LMS; the error to show, or None."""
+    """Bring the stored roster up to date from the LMS; the error to show, NO_ROSTER_SERVICE, or None."""
     state = db.session.get(RosterSync, context.id) or RosterSync(context_pk=context.id)
     if not context.nrps_memberships_url:
-        return "the LMS did not offer its roster service (NRPS) for this course"
+        return NO_ROSTER_SERVICE
     platform = db.session.get(Platform, context.platform_id)
     conn = service_connector(platform)
     try:
@@ -97,8 +102,11 @@ def course_progress(context: Context) -> tuple[list[Module], list[LearnerRow]]:
         ResourceLink.context_pk == context.id, ResourceLink.module_id.is_not(None)).order_by(ResourceLink.id)))
     module_ids = list(dict.fromkeys(link.module_id for link in links))
     modules = [m for m in (db.session.get(Module, i) for i in module_ids) if m is not None]
-    members = [m for m in db.session.scalars(select(RosterMember).filter_by(context_pk=context.id))
-               if m.status == ACTIVE and "learner" in normalise_roles(m.roles)]
+    if context.nrps_memberships_url:
+        members = [m for m in db.session.scalars(select(RosterMember).filter_by(context_pk=context.id))
+                   if m.status == ACTIVE and "learner" in normalise_roles(m.roles)]
+    else:
+        members = launched_learners(context)
     users = {u.sub: u for u in db.session.scalars(select(User).where(
         User.platform_id == context.platform_id, User.sub.in_([m.sub for m in members])))}
     rows = []
@@ -109,6 +117,18 @@ def course_progress(context: Context) -> tuple[list[Module], list[LearnerRow]]:
             row.modules[module.id] = _progress(user, module, [link for link in links if link.module_id == module.id])
         rows.append(row)
     return modules, rows
+
+
+def launched_learners(context: Context) -> list[RosterMember]:
+    """Without a roster service the course's learners are those who launched the tool in it as a
+    learner: unsaved RosterMember rows built from their launches (names as the LMS last sent them)."""
+    users = db.session.execute(
+        select(User).join(LaunchSession, LaunchSession.user_id == User.id)
+        .where(LaunchSession.context_pk == context.id, LaunchSession.roles.contains("learner")).distinct()
+    ).scalars()
+    return [RosterMember(context_pk=context.id, sub=u.sub, name=u.name, given_name=u.given_name,
+                         family_name=u.family_name, email=u.email, roles=["learner"], status=ACTIVE)
+            for u in users]
 
 
 def _progress(user: User | None, module: Module, links: list[ResourceLink]) -> ModuleProgress:

@@ -282,7 +282,9 @@ def course():
     titles = {m.id: pick(m.current_version.content["title"], lang) for m in modules}
     return render_template("instructor/dashboard.html", context=context, modules=modules, rows=rows,
                            titles=titles, counts=roster.stage_counts(modules, rows), stages=roster.STAGES,
-                           problem=problem, synced_at=sync.synced_at if sync else None)
+                           problem=None if problem == roster.NO_ROSTER_SERVICE else problem,
+                           no_roster_service=problem == roster.NO_ROSTER_SERVICE,
+                           synced_at=sync.synced_at if sync else None)
 
 
 @bp.get("/course.csv")
