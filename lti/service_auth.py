@@ -36,6 +36,10 @@ class ServiceError(Exception):
         self.status, self.url, self.body, self.retry_after = status, url, body, retry_after
 
 
+# Answers after which the cached token is dropped (see ToolServiceConnector.request).
+REFETCH_TOKEN_AFTER = frozenset({403, 500})
+
+
 class TokenCache:
     """Access tokens per (platform, scopes): a dict in this process, plus Redis when given."""
 
@@ -160,6 +164,12 @@ class ToolServiceConnector(ServiceConnector):
             if resp.status_code == 401 and attempt == 1:
                 self.cache.drop(self._cache_key(scopes))
                 continue
+            if resp.status_code in REFETCH_TOKEN_AFTER:
+                # Some platforms answer a token they no longer accept with 500 or 403 instead of
+                # RFC 6750's 401 (lti1p3platform raises while decoding it, docs/interop.md): not
+                # retried now (the caller backs off as for any 5xx), but the next try gets a new token
+                # instead of sending the same one until it expires (an hour of a stuck score).
+                self.cache.drop(self._cache_key(scopes))
             if not resp.ok:
                 raise ServiceError(resp.status_code, url, resp.text, resp.headers.get("Retry-After"))
             return ServiceResponse(resp.status_code, dict(resp.headers), resp.json() if resp.content else None,

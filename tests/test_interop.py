@@ -11,6 +11,7 @@ Registration, so only demolms registers dynamically (tests/test_launch_registrat
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -171,3 +172,45 @@ def test_instructor_reads_the_course_roster_where_the_platform_serves_nrps(loade
         assert "Sanne de Vries" in page.text and "Daan Bakker" in page.text      # who launched, as learners
         results = teacher.get(f"{tool.url}/instructor/results", params={"lt": lt})
         assert "Sanne de Vries" in results.text and "Daan Bakker" in results.text
+
+
+@every_platform
+def test_a_token_the_platform_no_longer_accepts_is_replaced_whatever_the_platform_answers(loaded, tool, platform):
+    """A cached token another deployment of the platform stopped accepting (key rotation, a restart
+    that forgot its tokens): demolms and Open edX answer 401 and the tool fetches a new one at once;
+    lti1p3platform answers 500 (docs/interop.md), so the try fails, and the next try must use a new
+    token instead of the refused one until it expires an hour later."""
+    from elearn.grades.models import GradeDelivery
+    from elearn.launch.stores import token_cache
+
+    loaded.config["GRADES_BACKOFF_BASE"] = 0.05
+    first = make_browser()
+    _, lt = launch_learner(platform, first, user="learner-1", resource_link_id="rl-stale")
+    take(first, tool, lt)
+    with loaded.app_context():
+        assert deliver_due() == {"delivered": 1}                     # a token is now cached
+        cache = token_cache()
+        keys = list(cache._local)                                    # noqa: SLF001 - the fault is a stale entry
+        assert keys
+        for key in keys:
+            cache.put(key, "a-token-this-platform-does-not-accept", 3600)
+    second = make_browser()
+    _, lt = launch_learner(platform, second, user="learner-2", resource_link_id="rl-stale")
+    take(second, tool, lt)
+    sub = platform.last_launch.claims["sub"]
+    with loaded.app_context():
+        outcome = deliver_due()
+    if platform.kind == "lti1p3platform":
+        assert outcome == {"retry": 1}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            with loaded.app_context():
+                if deliver_due() == {"delivered": 1}:
+                    break
+    else:
+        assert outcome == {"delivered": 1}                           # RFC 6750 §3.1: 401, one retry
+    with loaded.app_context():
+        row = db.session.scalars(select(GradeDelivery).order_by(GradeDelivery.id.desc())).first()
+        assert row.status == "delivered", (row.status, row.last_status, row.last_error)
+    assert [s for s in platform.scores if s["userId"] == sub]
