@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from lti import claims as C
 from lti import launch_checks as checks
+from lti import outbound
 from lti.errors import LtiError
 from lti.launch_data import LaunchData, launch_data_from_claims
 from lti.login import STATE_COOKIE_PREFIX, ParamsRequest
@@ -51,8 +52,10 @@ class _ToolMessageLaunch(MessageLaunch):
     """pylti1p3's MessageLaunch with our checks, in our order."""
 
     def __init__(self, session: Session, params: Mapping[str, str], cookies: Mapping[str, str], *,
-                 store: StateStore, http: requests.Session, same_origin: bool, refetch_interval):
+                 store: StateStore, http: requests.Session, same_origin: bool, refetch_interval,
+                 allow_private: bool = True):
         self.db = session
+        self.allow_private = allow_private
         self.store = store
         self.cookies = cookies
         self.same_origin = same_origin
@@ -162,8 +165,10 @@ class _ToolMessageLaunch(MessageLaunch):
     def validate_jwt_signature(self):
         """Signature by the platform's key for this kid (refetched once when unknown), exp, iat."""
         header = self._jwt["header"]
-        jwk = platform_key(self.db, self.platform, header["kid"], self._requests_session,
-                           refetch_interval=self.refetch_interval)
+        http = self._requests_session
+        if self.platform.registered_via == "dynamic":
+            http = outbound.guard(http, self.allow_private)
+        jwk = platform_key(self.db, self.platform, header["kid"], http, refetch_interval=self.refetch_interval)
         checks.verify_signature(self._get_id_token(), header, jwk)
         return self
 
@@ -199,10 +204,14 @@ class _ToolMessageLaunch(MessageLaunch):
 
 def validate_launch(session: Session, params: Mapping[str, str], cookies: Mapping[str, str], *,
                     store: StateStore, http: requests.Session | None = None, same_origin: bool = False,
-                    refetch_interval=REFETCH_INTERVAL) -> LaunchData:
-    """Validate a launch POST; LaunchData on success, LtiError or BrowserCheckNeeded otherwise."""
+                    refetch_interval=REFETCH_INTERVAL, allow_private: bool = True) -> LaunchData:
+    """Validate a launch POST; LaunchData on success, LtiError or BrowserCheckNeeded otherwise.
+
+    A dynamically registered platform's key set URL came from the platform itself, not from an
+    administrator: it is fetched only from public addresses (lti.outbound), unless allow_private."""
     launch = _ToolMessageLaunch(session, params, cookies, store=store, http=http or requests.Session(),
-                                same_origin=same_origin, refetch_interval=refetch_interval)
+                                same_origin=same_origin, refetch_interval=refetch_interval,
+                                allow_private=allow_private)
     launch.validate()
     return launch_data_from_claims(*launch.platform_ref, launch.get_launch_data(),
                                    launch.get_launch_id())

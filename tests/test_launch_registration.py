@@ -66,6 +66,52 @@ def test_dynamic_registration_end_to_end_then_launch(app, runner, live_server, p
     assert again.status_code == 403 and error_code(again) == "registration_token_invalid"
 
 
+def test_a_dynamically_registered_platforms_urls_are_fetched_only_from_public_addresses(app, runner, live_server,
+                                                                                        platform, browser):
+    """Its key set, token and service URLs came from the platform's own answer, not from an
+    administrator: with LTI_REGISTRATION_ALLOW_PRIVATE off, a launch does not make the tool fetch a
+    key set from a loopback (or private, link-local…) address, and no service call goes there."""
+    from elearn.launch.models import LaunchSession
+    from elearn.launch.stores import service_connector
+    from lti.outbound import AddressRefused
+
+    platform.start_registration(browser, _registration_url(app, runner, live_server))   # allowed in tests
+    app.config["LTI_REGISTRATION_ALLOW_PRIVATE"] = False
+    with app.app_context():
+        (stored,) = db.session.scalars(select(Platform))
+        assert stored.registered_via == "dynamic"
+        stored.jwks = None                     # not cached yet: the launch must fetch the key set
+        db.session.commit()
+    resp = platform.launch(make_browser(), role="learner", custom={"module": "care-cycle"}, resource_link_id="dr-ssrf")
+    assert error_code(resp) == "platform_keys_unavailable" and "loopback" in resp.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LaunchSession)) == 0
+        assert db.session.scalars(select(Platform)).one().jwks is None
+        with pytest.raises(AddressRefused, match="loopback"):
+            service_connector(db.session.scalars(select(Platform)).one()).get_access_token(
+                ["https://purl.imsglobal.org/spec/lti-ags/scope/score"])
+
+    app.config["LTI_REGISTRATION_ALLOW_PRIVATE"] = True    # the same launch where private addresses are allowed
+    resp = platform.launch(make_browser(), role="learner", custom={"module": "care-cycle"}, resource_link_id="dr-ssrf")
+    assert urlsplit(resp.url).path == "/modules/care-cycle"
+
+
+def test_a_manually_registered_platform_on_a_private_address_still_launches(app, runner, live_server, platform,
+                                                                            browser):
+    """An administrator typed its URLs (`flask lti add-platform`): an LMS on the school's own network is
+    theirs to register, so the public-address rule of dynamic registration does not apply."""
+    app.config["LTI_REGISTRATION_ALLOW_PRIVATE"] = False
+    tool = platform.register_tool(login_url=f"{live_server.url}/lti/login", launch_url=f"{live_server.url}/lti/launch",
+                                  jwks_url=f"{live_server.url}/lti/jwks")
+    result = runner.invoke(args=["lti", "add-platform", "--issuer", platform.issuer, "--client-id", tool["client_id"],
+                                 "--deployment-id", tool["deployment_ids"][0], "--auth-login-url",
+                                 platform.auth_login_url, "--auth-token-url", platform.auth_token_url,
+                                 "--key-set-url", platform.key_set_url, "--name", "Demo LMS"])
+    assert result.exit_code == 0, result.output
+    resp = platform.launch(browser, role="learner", custom={"module": "care-cycle"}, resource_link_id="manual-private")
+    assert urlsplit(resp.url).path == "/modules/care-cycle"
+
+
 def test_registration_url_without_platform_parameters_explains_itself(app, runner, live_server, browser):
     url = _registration_url(app, runner, live_server)
     resp = browser.get(url, headers={"Accept-Language": "nl"})

@@ -8,6 +8,7 @@ import requests
 from flask import current_app
 
 from elearn.extensions import db
+from lti import outbound
 from lti.models import Platform
 from lti.platform_keys import REFETCH_INTERVAL
 from lti.service_auth import TokenCache, ToolServiceConnector
@@ -60,8 +61,10 @@ def http_session() -> requests.Session:
 def service_connector(platform: Platform) -> ToolServiceConnector:
     """A connector to a platform's LTI services (AGS, NRPS): the shared token cache, the tool's
     HTTP identity, and LMS_HTTP_TIMEOUT per call."""
-    return connector_for(db.session, platform, token_cache(), http_session(),
-                         float(current_app.config["LMS_HTTP_TIMEOUT"]))
+    http = http_session()
+    if platform.registered_via == "dynamic":   # its token and service URLs came from the platform itself
+        http = outbound.guard(http, bool(current_app.config["LTI_REGISTRATION_ALLOW_PRIVATE"]))
+    return connector_for(db.session, platform, token_cache(), http, float(current_app.config["LMS_HTTP_TIMEOUT"]))
 
 
 def jwks_refetch_interval() -> timedelta:

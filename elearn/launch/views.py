@@ -90,7 +90,8 @@ def launch():
     try:
         data = validate_launch(db.session, form, request.cookies, store=stores.state_store(),
                                http=stores.http_session(), same_origin=_same_origin(),
-                               refetch_interval=stores.jwks_refetch_interval())
+                               refetch_interval=stores.jwks_refetch_interval(),
+                               allow_private=bool(current_app.config["LTI_REGISTRATION_ALLOW_PRIVATE"]))
     except BrowserCheckNeeded as needed:
         db.session.rollback()
         storage = {"target": needed.login.storage_target, "origin": needed.login.platform_origin,
