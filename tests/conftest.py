@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask_sqlalchemy.session import Session
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
@@ -53,8 +56,25 @@ def app_config(database_url) -> dict:
     }
 
 
+class DatabaseState:
+    """Whether the test database is known to be empty, so a test empties it only when an earlier
+    test may have committed rows (a rollback test leaves nothing behind)."""
+
+    def __init__(self) -> None:
+        self.empty = True
+
+    def ensure_empty(self) -> None:
+        """Empty every table (within an app context) unless it is known to be empty already."""
+        if not self.empty:
+            _empty_all_tables()
+            self.empty = True
+
+
+DATABASE = DatabaseState()
+
+
 @pytest.fixture(scope="session")
-def _schema(app_config):
+def _schema(app_config) -> Iterator[DatabaseState]:
     """Create the schema once per run (the migration test checks migrations match it)."""
     app = create_app(app_config)
     with app.app_context():
@@ -62,7 +82,17 @@ def _schema(app_config):
         db.create_all()
         db.session.remove()
         db.engine.dispose()
+    DATABASE.empty = True
+    yield DATABASE
+
+
+@pytest.fixture(autouse=True)
+def _committed_rows_make_the_database_dirty(request):
+    """A test that reaches the test database other than through the rollback `db` fixture (the
+    `app` fixture, or an app of its own on `app_config`) may leave committed rows behind."""
     yield
+    if "database_url" in request.fixturenames and "db" not in request.fixturenames:
+        DATABASE.empty = False
 
 
 def _empty_all_tables() -> None:
@@ -77,16 +107,77 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class _JoinedSession(Session):
+    """db.session during a rollback test: every statement goes through the test's one connection,
+    whatever engine Flask-SQLAlchemy would pick (its get_bind ignores the session's bind)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+# Apps whose db.session is joined to a rolled-back transaction; live_server refuses them.
+_ROLLBACK_APPS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+@contextmanager
+def _rolled_back(app) -> Iterator[None]:
+    """Indico's pattern: one connection, an outer transaction that is rolled back at the end, and
+    db.session (every app context's) joined to it with a SAVEPOINT per session transaction, so the
+    code's commit() and rollback() behave as usual and nothing outlives the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+    dbapi = connection.connection.dbapi_connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite defers BEGIN until the first write, so the first SAVEPOINT would open (and its
+        # RELEASE commit) the real transaction; emit BEGIN ourselves so every SAVEPOINT nests in it.
+        legacy_isolation = dbapi.isolation_level
+        dbapi.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    original = db.session
+    db.session = db._make_scoped_session({"class_": _JoinedSession, "bind": connection,
+                                          "join_transaction_mode": "create_savepoint"})
+    _ROLLBACK_APPS.add(app)
+    try:
+        yield
+    finally:
+        # Each app context removed its own session on teardown; nothing is left to close.
+        db.session = original
+        outer.rollback()
+        if sqlite:
+            dbapi.isolation_level = legacy_isolation
+        connection.close()
+
+
 @pytest.fixture()
-def app(app_config, _schema) -> Iterator:
-    """A fresh app over an emptied database."""
+def app(request, app_config, _schema) -> Iterator:
+    """A fresh app over an empty database. Rows its code commits are real (other connections,
+    threads and processes see them) unless the test also uses the `db` fixture, which rolls
+    everything back instead."""
     app = create_app(dict(app_config))
     with app.app_context():
-        _empty_all_tables()
-    yield app
+        _schema.ensure_empty()
+    if "db" in request.fixturenames:
+        with _rolled_back(app):
+            yield app
+    else:
+        _schema.empty = False
+        yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(name="db")
+def rollback_db(app):
+    """Rollback isolation: the test's database work (its own and the code's, through the Flask
+    test client or CLI runner) happens in one transaction rolled back afterwards, instead of
+    committing and emptying every table. Faster, but only for in-process tests: a server in a
+    thread or a subprocess would not see the rows, so live_server refuses such an app. Returns the
+    Flask-SQLAlchemy extension (the same object as elearn.extensions.db)."""
+    return db
 
 
 @pytest.fixture()
@@ -126,6 +217,9 @@ class LiveServer:
 @pytest.fixture()
 def live_server(app) -> Iterator[LiveServer]:
     """The tool served over real HTTP on loopback."""
+    if app in _ROLLBACK_APPS:
+        pytest.fail("live_server serves other threads, which cannot see a rolled-back transaction: "
+                    "use the app fixture without db (committed rows, tables emptied)")
     server = LiveServer(app).start()
     yield server
     server.stop()
