@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_sqlalchemy.session import Session
-from sqlalchemy import text
+from sqlalchemy import exists, func, literal, select, union_all
 from werkzeug.serving import make_server
 
 from elearn import create_app
@@ -96,14 +96,24 @@ def _committed_rows_make_the_database_dirty(request):
 
 
 def _empty_all_tables() -> None:
-    """Delete every row, children first, so each test starts from an empty database."""
+    """Delete every row, children first, so each test starts from an empty database, and restart
+    PostgreSQL's id sequences (as SQLite's rowids restart; a rolled-back insert advances them too),
+    so ids are the same on both. Only the tables holding rows are deleted from: one query finds
+    them, and DELETE on a few small tables takes milliseconds where TRUNCATE of all of them took
+    1.5 s per test on PostgreSQL."""
     tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql" and tables:
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
+    if not tables:
+        return
+    probes = [select(literal(t.name)).where(exists(select(literal(1)).select_from(t))) for t in tables]
+    filled = set(db.session.scalars(union_all(*probes)))
+    for table in tables:
+        if table.name in filled:
             db.session.execute(table.delete())
+    if db.engine.dialect.name == "postgresql":
+        restarts = [func.setval(func.pg_get_serial_sequence(f'"{t.name}"', t.autoincrement_column.name), 1, False)
+                    for t in tables if t.autoincrement_column is not None]
+        if restarts:
+            db.session.execute(select(*restarts))
     db.session.commit()
 
 
@@ -146,6 +156,8 @@ def _rolled_back(app) -> Iterator[None]:
         # Each app context removed its own session on teardown; nothing is left to close.
         db.session = original
         outer.rollback()
+        if not sqlite:
+            DATABASE.empty = False  # its inserts advanced the id sequences; restart them
         if sqlite:
             dbapi.isolation_level = legacy_isolation
         connection.close()

@@ -1,22 +1,33 @@
-"""The rollback `db` fixture of conftest.py: the code's commits and rollbacks behave as usual inside
-the test, nothing reaches the database, and servers in threads are refused (they would not see the
-rows). Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL."""
+"""The database fixtures of conftest.py. The rollback `db` fixture: the code's commits and rollbacks
+behave as usual inside the test, nothing reaches the database, and servers in threads are refused
+(they would not see the rows). The emptying between committed tests: no rows left, ids restart.
+Runs on SQLite and, with TEST_DATABASE_URL, on PostgreSQL."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from conftest import _rolled_back
+from conftest import _empty_all_tables, _rolled_back
 from elearn import create_app
 from elearn.catalog.loader import load_directory
 from elearn.catalog.models import Course
 from elearn.extensions import db
+from lti.models import Platform
+from lti.registry import add_platform
 from quiz_support import VALID
 
 
 def _courses() -> int:
     return db.session.scalar(select(func.count()).select_from(Course))
+
+
+def _add_platform(n: int) -> int:
+    stored = add_platform(db.session, issuer=f"https://lms{n}.example", client_id="c", deployment_ids=["d"],
+                          auth_login_url="https://lms.example/login", auth_token_url="https://lms.example/token",
+                          key_set_url="https://lms.example/jwks", name=f"LMS {n}")
+    db.session.commit()
+    return stored.id
 
 
 def test_commits_inside_a_rollback_test_are_seen_there_and_gone_afterwards(app_config, _schema):
@@ -47,6 +58,7 @@ def test_commits_inside_a_rollback_test_are_seen_there_and_gone_afterwards(app_c
 def test_the_db_fixture_runs_the_test_in_a_rolled_back_transaction(db, app, client):
     with app.app_context():
         load_directory(VALID)
+        _add_platform(1)
     assert client.get("/healthz").status_code == 200
     with app.app_context():
         assert _courses() > 0
@@ -57,6 +69,7 @@ def test_the_db_fixture_runs_the_test_in_a_rolled_back_transaction(db, app, clie
 def test_a_committed_test_after_a_rollback_test_starts_empty(app):
     with app.app_context():
         assert _courses() == 0                   # the rows of the test above were rolled back
+        assert _add_platform(1) == 1             # and on PostgreSQL its id sequence restarted
         load_directory(VALID)                    # committed for real: the next test must empty them
 
 
@@ -68,3 +81,13 @@ def test_a_rollback_test_after_a_committed_one_starts_empty(db, app):
 def test_live_server_refuses_a_rollback_app(db, request):
     with pytest.raises(pytest.fail.Exception, match="rolled-back transaction"):
         request.getfixturevalue("live_server")
+
+
+def test_emptying_deletes_every_row_and_restarts_the_ids(app):
+    with app.app_context():
+        load_directory(VALID)
+        first = _add_platform(1)
+        assert _add_platform(2) == first + 1
+        _empty_all_tables()
+        assert _courses() == 0 and db.session.scalar(select(func.count()).select_from(Platform)) == 0
+        assert _add_platform(3) == first     # as after TRUNCATE … RESTART IDENTITY
