@@ -17,6 +17,17 @@ from elearn import create_app
 from elearn.extensions import db
 
 
+# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too.
+SLOW_KINDS = ("cluster", "atheris")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Cluster and atheris tests are slow by nature: mark them so."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if url:
