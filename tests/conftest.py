@@ -2,6 +2,7 @@
 the app, a client, a CLI runner, and the app served over real HTTP on loopback."""
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import weakref
@@ -9,10 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from flask_sqlalchemy.session import Session
+from jwcrypto.jwk import JWK
 from sqlalchemy import exists, func, literal, select, union_all
 from werkzeug.serving import make_server
 
+import demolms.keys
+import lti.keys
 from elearn import create_app
 from elearn.extensions import db
 
@@ -26,6 +31,39 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
             item.add_marker(pytest.mark.slow)
+
+
+# Real 2048-bit RSA keys generated so far in this run, as PEM: each test is handed the same keys in
+# the same order (new ones are generated when a test needs more than any before it).
+_RSA_KEYS: list[bytes] = []
+_generate_rsa = demolms.keys.generate_private_key   # the real one, before any test replaces it
+
+
+def _rsa_key(index: int):
+    """The index-th key of the run (a cryptography private key)."""
+    while len(_RSA_KEYS) <= index:
+        _RSA_KEYS.append(demolms.keys.private_pem(_generate_rsa()).encode())
+    return serialization.load_pem_private_key(_RSA_KEYS[index], password=None)
+
+
+@pytest.fixture(autouse=True)
+def _rsa_keys_reused_across_tests(monkeypatch):
+    """Every test used to generate its tool's two keys and its platform's key (0.1-0.3 s each on a
+    busy machine, in 300 tests): hand out keys generated once per run instead. Within a test they
+    are distinct, as generated keys are (rotation tests rotate to a key never seen before in the
+    test); the tables are emptied between tests, so no test sees another's keys. The code that
+    generates them ran, for real, the first time."""
+    handed = itertools.count()
+
+    class ReusedJWK(JWK):
+        @classmethod
+        def generate(cls, **params):
+            if params.get("kty") != "RSA" or params.get("size", 2048) != 2048:
+                return JWK.generate(**params)
+            return JWK.from_pyca(_rsa_key(next(handed)))
+
+    monkeypatch.setattr(lti.keys, "JWK", ReusedJWK)
+    monkeypatch.setattr(demolms.keys, "generate_private_key", lambda: _rsa_key(next(handed)))
 
 
 def _database_url(tmp_path_factory) -> str:
