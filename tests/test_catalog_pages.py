@@ -6,6 +6,8 @@ import pytest
 
 from checked_content import load_checked
 
+pytestmark = pytest.mark.usefixtures("db")  # in-process only: rolled back, not emptied
+
 VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 
 
