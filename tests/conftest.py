@@ -2,16 +2,68 @@
 the app, a client, a CLI runner, and the app served over real HTTP on loopback."""
 from __future__ import annotations
 
+import itertools
 import os
 import threading
+import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from cryptography.hazmat.primitives import serialization
+from flask_sqlalchemy.session import Session
+from jwcrypto.jwk import JWK
+from sqlalchemy import exists, func, literal, select, union_all
 from werkzeug.serving import make_server
 
+import demolms.keys
+import lti.keys
 from elearn import create_app
 from elearn.extensions import db
+
+
+# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too.
+SLOW_KINDS = ("cluster", "atheris")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Cluster and atheris tests are slow by nature: mark them so."""
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)
+
+
+# Real 2048-bit RSA keys generated so far in this run, as PEM: each test is handed the same keys in
+# the same order (new ones are generated when a test needs more than any before it).
+_RSA_KEYS: list[bytes] = []
+_generate_rsa = demolms.keys.generate_private_key   # the real one, before any test replaces it
+
+
+def _rsa_key(index: int):
+    """The index-th key of the run (a cryptography private key)."""
+    while len(_RSA_KEYS) <= index:
+        _RSA_KEYS.append(demolms.keys.private_pem(_generate_rsa()).encode())
+    return serialization.load_pem_private_key(_RSA_KEYS[index], password=None)
+
+
+@pytest.fixture(autouse=True)
+def _rsa_keys_reused_across_tests(monkeypatch):
+    """Every test used to generate its tool's two keys and its platform's key (0.1-0.3 s each on a
+    busy machine, in 300 tests): hand out keys generated once per run instead. Within a test they
+    are distinct, as generated keys are (rotation tests rotate to a key never seen before in the
+    test); the tables are emptied between tests, so no test sees another's keys. The code that
+    generates them ran, for real, the first time."""
+    handed = itertools.count()
+
+    class ReusedJWK(JWK):
+        @classmethod
+        def generate(cls, **params):
+            if params.get("kty") != "RSA" or params.get("size", 2048) != 2048:
+                return JWK.generate(**params)
+            return JWK.from_pyca(_rsa_key(next(handed)))
+
+    monkeypatch.setattr(lti.keys, "JWK", ReusedJWK)
+    monkeypatch.setattr(demolms.keys, "generate_private_key", lambda: _rsa_key(next(handed)))
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -53,8 +105,25 @@ def app_config(database_url) -> dict:
     }
 
 
+class DatabaseState:
+    """Whether the test database is known to be empty, so a test empties it only when an earlier
+    test may have committed rows (a rollback test leaves nothing behind)."""
+
+    def __init__(self) -> None:
+        self.empty = True
+
+    def ensure_empty(self) -> None:
+        """Empty every table (within an app context) unless it is known to be empty already."""
+        if not self.empty:
+            _empty_all_tables()
+            self.empty = True
+
+
+DATABASE = DatabaseState()
+
+
 @pytest.fixture(scope="session")
-def _schema(app_config):
+def _schema(app_config) -> Iterator[DatabaseState]:
     """Create the schema once per run (the migration test checks migrations match it)."""
     app = create_app(app_config)
     with app.app_context():
@@ -62,31 +131,114 @@ def _schema(app_config):
         db.create_all()
         db.session.remove()
         db.engine.dispose()
+    DATABASE.empty = True
+    yield DATABASE
+
+
+@pytest.fixture(autouse=True)
+def _committed_rows_make_the_database_dirty(request):
+    """A test that reaches the test database other than through the rollback `db` fixture (the
+    `app` fixture, or an app of its own on `app_config`) may leave committed rows behind."""
     yield
+    if "database_url" in request.fixturenames and "db" not in request.fixturenames:
+        DATABASE.empty = False
 
 
 def _empty_all_tables() -> None:
-    """Delete every row, children first, so each test starts from an empty database."""
+    """Delete every row, children first, so each test starts from an empty database, and restart
+    PostgreSQL's id sequences (as SQLite's rowids restart; a rolled-back insert advances them too),
+    so ids are the same on both. Only the tables holding rows are deleted from: one query finds
+    them, and DELETE on a few small tables takes milliseconds where TRUNCATE of all of them took
+    1.5 s per test on PostgreSQL."""
     tables = list(reversed(db.metadata.sorted_tables))
-    if db.engine.dialect.name == "postgresql" and tables:
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
+    if not tables:
+        return
+    probes = [select(literal(t.name)).where(exists(select(literal(1)).select_from(t))) for t in tables]
+    filled = set(db.session.scalars(union_all(*probes)))
+    for table in tables:
+        if table.name in filled:
             db.session.execute(table.delete())
+    if db.engine.dialect.name == "postgresql":
+        restarts = [func.setval(func.pg_get_serial_sequence(f'"{t.name}"', t.autoincrement_column.name), 1, False)
+                    for t in tables if t.autoincrement_column is not None]
+        if restarts:
+            db.session.execute(select(*restarts))
     db.session.commit()
 
 
+class _JoinedSession(Session):
+    """db.session during a rollback test: every statement goes through the test's one connection,
+    whatever engine Flask-SQLAlchemy would pick (its get_bind ignores the session's bind)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+# Apps whose db.session is joined to a rolled-back transaction; live_server refuses them.
+_ROLLBACK_APPS: "weakref.WeakSet" = weakref.WeakSet()
+
+
+@contextmanager
+def _rolled_back(app) -> Iterator[None]:
+    """Indico's pattern: one connection, an outer transaction that is rolled back at the end, and
+    db.session (every app context's) joined to it with a SAVEPOINT per session transaction, so the
+    code's commit() and rollback() behave as usual and nothing outlives the test."""
+    with app.app_context():
+        connection = db.engine.connect()
+    dbapi = connection.connection.dbapi_connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite defers BEGIN until the first write, so the first SAVEPOINT would open (and its
+        # RELEASE commit) the real transaction; emit BEGIN ourselves so every SAVEPOINT nests in it.
+        legacy_isolation = dbapi.isolation_level
+        dbapi.isolation_level = None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    original = db.session
+    db.session = db._make_scoped_session({"class_": _JoinedSession, "bind": connection,
+                                          "join_transaction_mode": "create_savepoint"})
+    _ROLLBACK_APPS.add(app)
+    try:
+        yield
+    finally:
+        # Each app context removed its own session on teardown; nothing is left to close.
+        db.session = original
+        outer.rollback()
+        if not sqlite:
+            DATABASE.empty = False  # its inserts advanced the id sequences; restart them
+        if sqlite:
+            dbapi.isolation_level = legacy_isolation
+        connection.close()
+
+
 @pytest.fixture()
-def app(app_config, _schema) -> Iterator:
-    """A fresh app over an emptied database."""
+def app(request, app_config, _schema) -> Iterator:
+    """A fresh app over an empty database. Rows its code commits are real (other connections,
+    threads and processes see them) unless the test also uses the `db` fixture, which rolls
+    everything back instead."""
     app = create_app(dict(app_config))
     with app.app_context():
-        _empty_all_tables()
-    yield app
+        _schema.ensure_empty()
+    if "db" in request.fixturenames:
+        with _rolled_back(app):
+            yield app
+    else:
+        _schema.empty = False
+        yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(name="db")
+def rollback_db(app):
+    """Rollback isolation: the test's database work (its own and the code's, through the Flask
+    test client or CLI runner) happens in one transaction rolled back afterwards, instead of
+    committing and emptying every table. Faster, but only for in-process tests: a server in a
+    thread or a subprocess would not see the rows, so live_server refuses such an app. Returns the
+    Flask-SQLAlchemy extension (the same object as elearn.extensions.db)."""
+    return db
 
 
 @pytest.fixture()
@@ -126,6 +278,9 @@ class LiveServer:
 @pytest.fixture()
 def live_server(app) -> Iterator[LiveServer]:
     """The tool served over real HTTP on loopback."""
+    if app in _ROLLBACK_APPS:
+        pytest.fail("live_server serves other threads, which cannot see a rolled-back transaction: "
+                    "use the app fixture without db (committed rows, tables emptied)")
     server = LiveServer(app).start()
     yield server
     server.stop()

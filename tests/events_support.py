@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from elearn.catalog.loader import load_directory
+from checked_content import load_checked
 from elearn.extensions import db
 from launch_support import make_browser
 from quiz_support import MODULE, VALID, launch_learner
@@ -39,7 +39,7 @@ def courses_with_events(tmp_path: Path, text: str | None = None, capacity: int =
 def with_events(app, tmp_path):
     """The fixture courses loaded with one workshop of 2 places in alpha-value."""
     with app.app_context():
-        load_directory(courses_with_events(tmp_path))
+        load_checked(courses_with_events(tmp_path))
     return app
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from elearn.catalog.loader import load_directory
+from checked_content import load_checked
 from elearn.extensions import db
 from elearn.grades.models import GradeDelivery
 from elearn.quizzes.draw import Paper, render_paper
@@ -23,7 +23,7 @@ MODULE = "alpha-value"
 def loaded(app):
     """The valid fixture courses loaded into the database."""
     with app.app_context():
-        load_directory(VALID)
+        load_checked(VALID)
     return app
 
 

@@ -5,9 +5,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from cluster_support import BIN, ROOT, free_port, stop_group
+
+pytestmark = pytest.mark.slow
 
 SECRET = "SECRETTOKENabc.def-123"
 # gunicorn's default format plus every atom that could carry the token.

@@ -25,6 +25,8 @@ from cluster_support import HTTP_TIMEOUT, Cluster, Learner, make_cluster, result
 from launch_support import error_code
 from tcpproxy import TcpProxy
 
+pytestmark = pytest.mark.cluster
+
 SCORES = "/ags/course-1/lineitems/"   # per-line-item requests: the worker only POSTs …/<id>/scores there
 OUTAGE_CODE = "database_unavailable"
 

@@ -9,6 +9,8 @@ from elearn.catalog.loader import LoadRefused, load_directory
 from elearn.catalog.models import CatalogDocument, Course, Module, ModuleVersion
 from elearn.extensions import db
 
+pytestmark = pytest.mark.usefixtures("db")  # in-process only: rolled back, not emptied
+
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "courses_valid"
 BROKEN = FIXTURES / "broken_courses"

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from elearn.catalog.loader import load_directory
+from checked_content import load_checked
+
+pytestmark = pytest.mark.usefixtures("db")  # in-process only: rolled back, not emptied
 
 VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 
@@ -13,7 +15,7 @@ VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 def loaded(app):
     """The valid fixture courses loaded into the database."""
     with app.app_context():
-        load_directory(VALID)
+        load_checked(VALID)
     return app
 
 

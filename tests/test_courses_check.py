@@ -7,6 +7,8 @@ import pytest
 
 from elearn.catalog.validate import check_directory
 
+pytestmark = pytest.mark.usefixtures("db")  # in-process only: rolled back, not emptied
+
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID = FIXTURES / "courses_valid"
 BROKEN = FIXTURES / "broken_courses"

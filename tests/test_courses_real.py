@@ -6,7 +6,10 @@ it is deliberately not skipped. Run `flask --app elearn courses check` to see wh
 import re
 from pathlib import Path
 
+import pytest
 from elearn.catalog.validate import check_directory
+
+pytestmark = pytest.mark.slow
 
 COURSES = Path(__file__).resolve().parent.parent / "courses"
 MODULE_IDS = {

@@ -10,6 +10,8 @@ import pytest
 from elearn.catalog.loader import load_directory
 from elearn.catalog.validate import check_directory
 
+pytestmark = pytest.mark.usefixtures("db")  # in-process only: rolled back, not emptied
+
 VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 MODULE = "modules/alpha-value"
 SVG = f"{MODULE}/figures/value-steps.svg"

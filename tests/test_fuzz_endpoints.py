@@ -25,6 +25,8 @@ from launch_support import error_code, lt_of, make_browser, module_platform, too
 from lti import claims as C
 from quiz_support import MODULE, loaded  # noqa: F401 (fixture)
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))   # raise it for a longer hunt (FUZZ_EXAMPLES=2000)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 FEW = settings(FUZZ, max_examples=max(1, EXAMPLES * 3 // 5))

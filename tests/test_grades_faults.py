@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from elearn.extensions import db
@@ -152,6 +153,7 @@ def test_unreachable_lms_keeps_the_score_queued(loaded, tool, browser, app):
     assert row.status == "pending" and "ConnectionError" in row.last_error and row.next_try_at is not None
 
 
+@pytest.mark.slow  # a `flask grades run` worker in a subprocess, SIGKILLed mid-delivery
 def test_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(loaded, tool, platform, browser, database_url,
                                                                       app_config):
     url = _column(platform, "rl-fault-5")

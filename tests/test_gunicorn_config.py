@@ -7,9 +7,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from cluster_support import BIN, ROOT, free_port, stop_group
+
+pytestmark = pytest.mark.slow
 
 
 def _serve(port: int, home: Path, log: Path, database_url: str) -> subprocess.Popen:

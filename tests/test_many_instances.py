@@ -25,7 +25,7 @@ from cluster_support import result_redirect as _result_redirect
 from launch_support import error_code
 from quiz_support import MODULE
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.cluster]
 
 
 def test_learner_flow_alternating_between_instances_delivers_the_score_once(cluster):

@@ -43,6 +43,8 @@ from sqlalchemy import create_engine, inspect, text
 from elearn import create_app
 from elearn.extensions import db
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 FLASK = Path(sys.executable).with_name("flask")

@@ -2,6 +2,7 @@
 refused post records nothing."""
 import string
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from elearn.quizzes.models import Attempt
 from launch_support import browser, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401
 from quiz_support import begin, form_token, latest_attempt, launch_learner, loaded  # noqa: F401
+
+pytestmark = pytest.mark.slow
 
 names = st.one_of(st.sampled_from(["q.single-1", "q.single-2", "q.multiple-1", "q.ordering-1.1", "q.matching-1.a",
                                    "q.numeric-1", "token", "lt", "q.", "q..", "q.x.y.z"]),

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from elearn.catalog.loader import load_directory
+from checked_content import load_checked
 from elearn.catalog.models import get_document
 from elearn.extensions import db
 from elearn.selfassessment.models import SelfAssessmentResult
@@ -21,7 +21,7 @@ VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 def loaded(app):
     """The valid fixture courses loaded into the database."""
     with app.app_context():
-        load_directory(VALID)
+        load_checked(VALID)
     return app
 
 

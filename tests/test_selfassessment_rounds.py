@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from elearn.catalog.loader import load_directory
+from checked_content import load_checked
 from elearn.catalog.models import get_document
 from elearn.extensions import db
 from elearn.launch.models import User
@@ -23,7 +23,7 @@ VALID = Path(__file__).parent / "fixtures" / "courses_valid"
 def loaded(app):
     """The valid fixture courses (and their self-assessment.yaml) loaded into the database."""
     with app.app_context():
-        load_directory(VALID)
+        load_checked(VALID)
         definition = get_document("self-assessment")
     app.definition = definition
     return app
