@@ -309,7 +309,7 @@ def test_weak_domains_link_to_the_upcoming_events_of_their_modules(app, tool, pl
     from lti.models import utcnow
 
     with app.app_context():
-        load_directory(courses_with_events(tmp_path))          # "Value workshop" of alpha-value, 11 March 2027
+        load_checked(courses_with_events(tmp_path))          # "Value workshop" of alpha-value, 11 March 2027
         app.definition = get_document("self-assessment")
         workshop = db.session.scalar(select(Event.id).filter_by(source_key="alpha-value/workshop-one"))
         base = dict(module_id="alpha-value", mode="webinar", description={"nl": "x", "en": "x"},
