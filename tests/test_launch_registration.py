@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from elearn.extensions import db
-from launch_support import browser, error_code, make_browser  # noqa: F401 (fixtures)
+from launch_support import browser, error_code, make_browser, random_prefix  # noqa: F401 (fixtures)
 from lti import claims as C
 from lti.errors import LtiError
 from lti.models import Platform
@@ -75,6 +75,7 @@ def test_a_dynamically_registered_platforms_urls_are_fetched_only_from_public_ad
     from elearn.launch.stores import service_connector
     from lti.outbound import AddressRefused
 
+    app.config["LTI_REDIS_PREFIX"] = random_prefix()   # no token another test cached in Redis for this row id
     platform.start_registration(browser, _registration_url(app, runner, live_server))   # allowed in tests
     app.config["LTI_REGISTRATION_ALLOW_PRIVATE"] = False
     with app.app_context():
