@@ -22,7 +22,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
     # The factory imports the app's parts when it builds one (Flask's application-factory pattern):
     # importing `elearn` for its config or CLI stays light, and no module needs an app at import.
-    from elearn import i18n, notices, security, unavailable
+    from elearn import i18n, notices, refusal, security, unavailable
     from elearn.extensions import csrf, db, limiter, migrate
 
     import elearn.models  # noqa: F401  (every table registered before migrations look)
@@ -35,6 +35,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     security.init_app(app)
     notices.init_app(app)
     unavailable.init_app(app)
+    refusal.init_app(app)
 
     from elearn.launch import session as launch_session
 
