@@ -24,7 +24,6 @@ from elearn.events.models import (ABSENT, ATTENDANCE_STATES, ENROLLED, LATE, LEF
                                   AttendanceChange, Event)
 from elearn.extensions import db
 from elearn.grades import event_scores
-from elearn.grades.worker import kick_inline
 from lti.models import as_utc, utcnow
 
 OPENS_BEFORE = timedelta(minutes=30)    # check-in opens this long before the start
@@ -91,7 +90,8 @@ def _state(row: Attendance | None) -> dict | None:
 
 
 def check_in(event: Event, user_id: int, code: str, now: datetime | None = None) -> Attendance:
-    """Record the learner's presence once, from a valid code of this event while check-in is open."""
+    """Record the learner's presence once, from a valid code of this event while check-in is open.
+    The caller then runs events.attendance_records.after_attendance (records and score delivery)."""
     from elearn.events.operations import enrolment_of
 
     read_code(code, event)
@@ -109,7 +109,6 @@ def check_in(event: Event, user_id: int, code: str, now: datetime | None = None)
                                     before=None, after=_state(row)))
     queue_score(event, user_id)
     db.session.commit()     # a second check-in at the same moment fails on uq_event_attendance_once
-    after_attendance(event, user_id)
     return row
 
 
@@ -122,7 +121,8 @@ class CorrectionInvalid(ValueError):
 
 
 def correct(event: Event, user_id: int, state: str, late: str | int, left: str | int, by: str) -> Attendance:
-    """The organiser sets a learner's attendance; the change goes into the audit trail."""
+    """The organiser sets a learner's attendance; the change goes into the audit trail. The caller
+    then runs events.attendance_records.after_attendance (records and score delivery)."""
     if state not in ATTENDANCE_STATES:
         raise CorrectionInvalid("state")
     try:
@@ -145,7 +145,6 @@ def correct(event: Event, user_id: int, state: str, late: str | int, left: str |
                                         after=_state(row)))
     queue_score(event, user_id)
     db.session.commit()
-    after_attendance(event, user_id, by=by)
     return row
 
 
@@ -213,20 +212,3 @@ def activities_of(event_id: int) -> list:
 
     return list(db.session.scalars(select(Activity).filter_by(event_id=event_id).order_by(Activity.id)))
 
-
-def after_attendance(event: Event, user_id: int, by: str = "check-in (QR code)") -> None:
-    """Attendance changed (its score is queued already, see queue_score): deliver that score soon,
-    write the record when the rule is now met, correct it when the points changed after it was written."""
-    from elearn.accreditation import ledger, operations
-
-    for activity in activities_of(event.id):
-        existing = ledger.find_record(activity.id, user_id)
-        if existing is None:
-            operations.try_record(activity, user_id)
-            continue
-        got, _facts = event_facts(activity, event, user_id)
-        current = ledger.current_facts(existing.record_code)
-        if current.get("points") != got.points or current.get("attended_minutes") != got.attended:
-            ledger.correct(existing.record_code, {"points": got.points, "attended_minutes": got.attended},
-                           reason="attendance corrected by the organiser", by=by)
-    kick_inline()

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from elearn.catalog.models import live_module
 from elearn.events import attendance
+from elearn.events.attendance_records import after_attendance
 from elearn.events.models import ATTENDANCE_STATES, ENROLLED, Enrolment, Event
 from elearn.events.views import _event_or_404, bp, shown
 from elearn.extensions import db
@@ -104,6 +105,7 @@ def checkin_confirm(event_id: int):
     event = _event_or_404(event_id)
     try:
         attendance.check_in(event, current_launch().user_id, request.form.get("c", ""))
+        after_attendance(event, current_launch().user_id)
     except attendance.CheckInRefused as refused:
         return _refused(event, refused)
     except Exception:   # the same person twice at the same moment: the unique row refused the second
@@ -141,6 +143,7 @@ def attendance_list(event_id: int):
         try:
             attendance.correct(event, user_id, request.form.get("state", ""), request.form.get("late_minutes"),
                                request.form.get("left_early_minutes"), by=launch.user_name or f"user {launch.user_id}")
+            after_attendance(event, user_id, by=launch.user_name or f"user {launch.user_id}")
         except attendance.CorrectionInvalid as invalid:
             db.session.rollback()
             error = {"user_id": user_id, "field": invalid.field,
