@@ -20,8 +20,10 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from elearn.accreditation.models import Activity
 from elearn.events.models import (ABSENT, ATTENDANCE_STATES, ENROLLED, LATE, LEFT_EARLY, PRESENT, Attendance,
                                   AttendanceChange, Event)
+from elearn.events.operations import enrolment_of, local_times
 from elearn.extensions import db
 from elearn.grades import event_scores
 from lti.models import as_utc, utcnow
@@ -92,8 +94,6 @@ def _state(row: Attendance | None) -> dict | None:
 def check_in(event: Event, user_id: int, code: str, now: datetime | None = None) -> Attendance:
     """Record the learner's presence once, from a valid code of this event while check-in is open.
     The caller then runs events.attendance_records.after_attendance (records and score delivery)."""
-    from elearn.events.operations import enrolment_of
-
     read_code(code, event)
     if not is_open(event, now):
         raise CheckInRefused("closed")
@@ -193,8 +193,6 @@ def earned(activity, event: Event, user_id: int) -> Earned:
 
 def event_facts(activity, event: Event, user_id: int) -> tuple[Earned, dict]:
     """The requirement and the facts a record of this event activity carries."""
-    from elearn.events.operations import local_times
-
     got = earned(activity, event, user_id)
     starts, _ends = local_times(event)
     facts = {"activity_id": activity.id, "activity_title": activity.title, "register": activity.register,
@@ -208,7 +206,5 @@ def event_facts(activity, event: Event, user_id: int) -> tuple[Earned, dict]:
 
 def activities_of(event_id: int) -> list:
     """The accredited activities that point at this event."""
-    from elearn.accreditation.models import Activity
-
     return list(db.session.scalars(select(Activity).filter_by(event_id=event_id).order_by(Activity.id)))
 

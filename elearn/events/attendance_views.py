@@ -7,6 +7,7 @@ from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from elearn.accreditation import ledger
 from elearn.catalog.models import live_module
 from elearn.events import attendance
 from elearn.events.attendance_records import after_attendance
@@ -119,8 +120,6 @@ def checkin_confirm(event_id: int):
 
 def _records(event: Event) -> list:
     """The learner's accreditation records of this event (for the claim link)."""
-    from elearn.accreditation import ledger
-
     launch = current_launch()
     return [(a, ledger.find_record(a.id, launch.user_id)) for a in attendance.activities_of(event.id)]
 
