@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from sqlalchemy import select
 
-from elearn.accreditation import ledger
+from elearn.accreditation.canonical import canonical
 from elearn.accreditation.models import LedgerCheckpoint
 from elearn.certificates.keys import ALGORITHM, public_jwk
 from elearn.config import ROOT
@@ -132,7 +133,7 @@ def ledger_name() -> str:
 def sign(seq: int, head_hash: str) -> LedgerCheckpoint:
     """A signed checkpoint of the chain's first `seq` entries ending in `head_hash` (added; caller commits)."""
     key = signing_key()
-    statement = ledger.canonical({"ledger": ledger_name(), "seq": seq, "head_hash": head_hash,
+    statement = canonical({"ledger": ledger_name(), "seq": seq, "head_hash": head_hash,
                                   "signed_at": utcnow().isoformat(timespec="seconds"),
                                   "kid": public_jwk(key)["kid"]})
     signature = base64.urlsafe_b64encode(key.sign(statement.encode())).rstrip(b"=").decode()
@@ -186,22 +187,25 @@ def latest() -> LedgerCheckpoint | None:
                                                                 LedgerCheckpoint.id.desc()).limit(1)).first()
 
 
-def sign_after_append(seq: int, head_hash: str) -> LedgerCheckpoint | None:
+def sign_after_append(seq: int, head_hash: str, structural_problems: Callable[[], list],
+                      recompute: Callable[[int, int, str], str | None]) -> LedgerCheckpoint | None:
     """Sign the head a new entry made, if the chain still reaches the last signed head; else log why not.
 
+    `structural_problems` and `recompute` are the ledger's own chain checks, passed in by the ledger
+    (which imports this module) so that signing never imports the ledger back.
     Never raises: the entry (a learner's record) is kept either way, and `verify` reports the unsigned tail.
     """
     try:
         last = latest()
         if last is None:
-            problems = ledger.structural_problems()
+            problems = structural_problems()
             if problems:
                 log.error("accreditation ledger: not signing a first checkpoint, the chain is broken at entry %s: %s",
                           problems[0].seq, problems[0].message)
                 return None
         else:
             trusted = check_row(last)
-            if ledger.recompute(trusted.seq + 1, seq, trusted.head_hash) != head_hash:
+            if recompute(trusted.seq + 1, seq, trusted.head_hash) != head_hash:
                 log.error("accreditation ledger: not signing entry %s: the chain no longer reaches the head signed "
                           "at entry %s (entries were changed in the database)", seq, trusted.seq)
                 return None
@@ -228,7 +232,7 @@ def from_document(text: str, jwk: dict | None = None) -> Checkpoint:
         document = json.loads(text)
         if document.get("format") != FORMAT:
             raise CheckpointError(f"not a ledger checkpoint (format {document.get('format')!r}, not {FORMAT!r})")
-        statement, signature = ledger.canonical(document["statement"]), str(document["signature"])
+        statement, signature = canonical(document["statement"]), str(document["signature"])
     except (ValueError, KeyError, TypeError, AttributeError):
         raise CheckpointError("the file is not a ledger checkpoint (JSON with statement and signature)") from None
     return check(statement, signature, jwk)

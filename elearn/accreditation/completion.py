@@ -21,6 +21,8 @@ from sqlalchemy import select
 
 from elearn.accreditation.models import Activity, Attestation, EvaluationDone
 from elearn.catalog.models import Module
+from elearn.events import attendance
+from elearn.events.models import Event
 from elearn.extensions import db
 from elearn.learning.activities import activities_complete
 from elearn.learning.models import LessonProgress
@@ -77,10 +79,6 @@ def _passes(attempt: Attempt, pass_mark: float | None) -> bool:
 
 def _event_status(activity: Activity, user_id: int, today: date) -> Status:
     """An event's activity: the attendance rule (elearn.events.attendance) instead of modules."""
-    # Inside: events.attendance records through accreditation.operations, which imports this module.
-    from elearn.events import attendance
-    from elearn.events.models import Event
-
     event = db.session.get(Event, activity.event_id)
     if event is None:
         return Status([Requirement("attendance", False)], False, {})

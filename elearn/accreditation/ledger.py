@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,17 +21,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from elearn.accreditation import checkpoints
+from elearn.accreditation.canonical import canonical
 from elearn.accreditation.models import LedgerCheckpoint, LedgerEntry, LedgerHead, RecordSubject
 from elearn.extensions import db
 from lti.models import utcnow
 
 GENESIS = "0" * 64
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud and typed from paper
-
-
-def canonical(value) -> str:
-    """JSON with sorted keys and no spaces: the bytes that are hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_hash(prev_hash: str, seq: int, kind: str, record_code: str, payload: dict, created_at: datetime) -> str:
@@ -76,7 +71,7 @@ def _append(kind: str, record_code: str, activity_id: int | None, user_id: int |
     head.seq, head.hash = seq, entry.hash
     db.session.add(head)
     db.session.flush()
-    checkpoints.sign_after_append(seq, entry.hash)
+    checkpoints.sign_after_append(seq, entry.hash, structural_problems, recompute)
     return entry
 
 

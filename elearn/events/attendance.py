@@ -20,11 +20,12 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
+from elearn.accreditation.models import Activity
 from elearn.events.models import (ABSENT, ATTENDANCE_STATES, ENROLLED, LATE, LEFT_EARLY, PRESENT, Attendance,
                                   AttendanceChange, Event)
+from elearn.events.operations import enrolment_of, local_times
 from elearn.extensions import db
 from elearn.grades import event_scores
-from elearn.grades.worker import kick_inline
 from lti.models import as_utc, utcnow
 
 OPENS_BEFORE = timedelta(minutes=30)    # check-in opens this long before the start
@@ -91,9 +92,8 @@ def _state(row: Attendance | None) -> dict | None:
 
 
 def check_in(event: Event, user_id: int, code: str, now: datetime | None = None) -> Attendance:
-    """Record the learner's presence once, from a valid code of this event while check-in is open."""
-    from elearn.events.operations import enrolment_of
-
+    """Record the learner's presence once, from a valid code of this event while check-in is open.
+    The caller then runs events.attendance_records.after_attendance (records and score delivery)."""
     read_code(code, event)
     if not is_open(event, now):
         raise CheckInRefused("closed")
@@ -109,7 +109,6 @@ def check_in(event: Event, user_id: int, code: str, now: datetime | None = None)
                                     before=None, after=_state(row)))
     queue_score(event, user_id)
     db.session.commit()     # a second check-in at the same moment fails on uq_event_attendance_once
-    after_attendance(event, user_id)
     return row
 
 
@@ -122,7 +121,8 @@ class CorrectionInvalid(ValueError):
 
 
 def correct(event: Event, user_id: int, state: str, late: str | int, left: str | int, by: str) -> Attendance:
-    """The organiser sets a learner's attendance; the change goes into the audit trail."""
+    """The organiser sets a learner's attendance; the change goes into the audit trail. The caller
+    then runs events.attendance_records.after_attendance (records and score delivery)."""
     if state not in ATTENDANCE_STATES:
         raise CorrectionInvalid("state")
     try:
@@ -145,7 +145,6 @@ def correct(event: Event, user_id: int, state: str, late: str | int, left: str |
                                         after=_state(row)))
     queue_score(event, user_id)
     db.session.commit()
-    after_attendance(event, user_id, by=by)
     return row
 
 
@@ -194,8 +193,6 @@ def earned(activity, event: Event, user_id: int) -> Earned:
 
 def event_facts(activity, event: Event, user_id: int) -> tuple[Earned, dict]:
     """The requirement and the facts a record of this event activity carries."""
-    from elearn.events.operations import local_times
-
     got = earned(activity, event, user_id)
     starts, _ends = local_times(event)
     facts = {"activity_id": activity.id, "activity_title": activity.title, "register": activity.register,
@@ -209,24 +206,5 @@ def event_facts(activity, event: Event, user_id: int) -> tuple[Earned, dict]:
 
 def activities_of(event_id: int) -> list:
     """The accredited activities that point at this event."""
-    from elearn.accreditation.models import Activity
-
     return list(db.session.scalars(select(Activity).filter_by(event_id=event_id).order_by(Activity.id)))
 
-
-def after_attendance(event: Event, user_id: int, by: str = "check-in (QR code)") -> None:
-    """Attendance changed (its score is queued already, see queue_score): deliver that score soon,
-    write the record when the rule is now met, correct it when the points changed after it was written."""
-    from elearn.accreditation import ledger, operations
-
-    for activity in activities_of(event.id):
-        existing = ledger.find_record(activity.id, user_id)
-        if existing is None:
-            operations.try_record(activity, user_id)
-            continue
-        got, _facts = event_facts(activity, event, user_id)
-        current = ledger.current_facts(existing.record_code)
-        if current.get("points") != got.points or current.get("attended_minutes") != got.attended:
-            ledger.correct(existing.record_code, {"points": got.points, "attended_minutes": got.attended},
-                           reason="attendance corrected by the organiser", by=by)
-    kick_inline()

@@ -7,8 +7,10 @@ from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from elearn.accreditation import ledger
 from elearn.catalog.models import live_module
 from elearn.events import attendance
+from elearn.events.attendance_records import after_attendance
 from elearn.events.models import ATTENDANCE_STATES, ENROLLED, Enrolment, Event
 from elearn.events.views import _event_or_404, bp, shown
 from elearn.extensions import db
@@ -104,6 +106,7 @@ def checkin_confirm(event_id: int):
     event = _event_or_404(event_id)
     try:
         attendance.check_in(event, current_launch().user_id, request.form.get("c", ""))
+        after_attendance(event, current_launch().user_id)
     except attendance.CheckInRefused as refused:
         return _refused(event, refused)
     except Exception:   # the same person twice at the same moment: the unique row refused the second
@@ -117,8 +120,6 @@ def checkin_confirm(event_id: int):
 
 def _records(event: Event) -> list:
     """The learner's accreditation records of this event (for the claim link)."""
-    from elearn.accreditation import ledger
-
     launch = current_launch()
     return [(a, ledger.find_record(a.id, launch.user_id)) for a in attendance.activities_of(event.id)]
 
@@ -141,6 +142,7 @@ def attendance_list(event_id: int):
         try:
             attendance.correct(event, user_id, request.form.get("state", ""), request.form.get("late_minutes"),
                                request.form.get("left_early_minutes"), by=launch.user_name or f"user {launch.user_id}")
+            after_attendance(event, user_id, by=launch.user_name or f"user {launch.user_id}")
         except attendance.CorrectionInvalid as invalid:
             db.session.rollback()
             error = {"user_id": user_id, "field": invalid.field,

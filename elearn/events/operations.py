@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import func, select, update
 
+from elearn.catalog.models import Course
 from elearn.events.models import CANCELLED, DEFAULT_TIMEZONE, ENROLLED, MODES, WAITING, Enrolment, Event
 from elearn.extensions import db
 from lti.models import as_utc, utcnow
@@ -150,8 +151,6 @@ def visible_upcoming(module_ids: list[str], context_pk: int | None, now: datetim
     """Upcoming, not cancelled events of these modules and of the courses (bundles) that list one of
     them, as a launch from the LMS course `context_pk` may see them: every event from a course file
     or the administrator, and an instructor's events of that LMS course only. Soonest first."""
-    from elearn.catalog.models import Course
-
     wanted = set(module_ids)
     if not wanted:
         return []

@@ -7,13 +7,16 @@ from babel.dates import format_datetime, format_time
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.events import ical, mail
 from elearn.events import operations as ops
-from elearn.events.models import ENROLLED, MODES, WAITING, Event
+from elearn.events.attendance import activities_of
+from elearn.events.models import ENROLLED, MODES, WAITING, Enrolment, Event
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink, User
 from elearn.launch.session import current_launch, launch_required
@@ -79,9 +82,6 @@ def event_page(event_id: int):
 
 def _accreditation(event: Event) -> dict:
     """The event's accredited activities, for the claim link."""
-    from elearn.accreditation.registers import REGISTERS
-    from elearn.events.attendance import activities_of
-
     return {"accredited": activities_of(event.id), "registers": REGISTERS}
 
 
@@ -211,10 +211,6 @@ def manage():
 
 def _people(event: Event) -> dict:
     """Who is enrolled and who waits, in order (for the organiser)."""
-    from sqlalchemy import select
-
-    from elearn.events.models import Enrolment
-
     rows = list(db.session.scalars(select(Enrolment).where(Enrolment.event_id == event.id,
                                                            Enrolment.status.in_((ENROLLED, WAITING)))
                                    .order_by(Enrolment.queued_at, Enrolment.id)))

@@ -31,7 +31,7 @@ from elearn.quizzes import attempts as ops
 from elearn.quizzes.analysis import to_csv
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import CountingRule, QuizSettings, ReviewPolicy
-from elearn.quizzes.views import render_result
+from elearn.quizzes.result_page import render_result
 
 bp = Blueprint("instructor", __name__, url_prefix="/instructor")
 

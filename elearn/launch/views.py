@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 
+from elearn.catalog.models import live_module
 from elearn.extensions import csrf, db, limiter
 from elearn.launch import registration_views, stores
 from elearn.launch.errors import error_response
@@ -15,6 +16,7 @@ from lti.errors import LtiError
 from lti.launch import BrowserCheckNeeded, validate_launch
 from lti.launch_data import LaunchData, unverified_locale, with_browser_locale
 from lti.login import STATE_COOKIE_PREFIX, begin_login
+from lti.roles import normalise_roles
 
 bp = Blueprint("launch", __name__, url_prefix="/lti")
 csrf.exempt(bp)  # platforms post here cross-site; OIDC state and signed JWTs protect these endpoints
@@ -125,16 +127,12 @@ def _may_deep_link(data: LaunchData) -> bool:
 
 def _teaches(data: LaunchData) -> bool:
     """Instructors (teaching assistants too) and administrators of the launch's course."""
-    from lti.roles import normalise_roles
-
     return bool(normalise_roles(data.roles) & {"instructor", "admin"})
 
 
 def _landing_url(data: LaunchData, module_id: str | None, token: str) -> str:
     """The instructor's view of the placement for staff, the module page for learners; the picker
     for deep linking; the catalog for a link without a module."""
-    from elearn.catalog.models import live_module
-
     if data.message_type == C.SUBMISSION_REVIEW_REQUEST:
         return url_for("instructor.submission_review", lt=token)
     if data.message_type == C.DEEP_LINKING_REQUEST:

@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from elearn.accreditation.operations import after_progress
-from elearn.accreditation.views import claims_after_test
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_module
 from elearn.extensions import db
-from elearn.grades.models import DELIVERED, PARKED, GradeDelivery
+from elearn.grades.models import GradeDelivery
 from elearn.grades.worker import kick_inline
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
@@ -26,7 +25,8 @@ from elearn.quizzes.draw import Paper
 from elearn.questions.messages import N_, QuizError, ResponseError
 from elearn.quizzes.models import Attempt
 from elearn.quizzes.policy import QuizSettings
-from elearn.quizzes.present import answered, questions, review, saved_values
+from elearn.quizzes.present import answered, questions, saved_values
+from elearn.quizzes.result_page import grade_state, render_result
 from lti.models import as_utc, utcnow
 
 bp = Blueprint("quizzes", __name__)
@@ -192,17 +192,6 @@ def result(attempt_id: int):
     return render_result(attempt)
 
 
-def grade_state(delivery) -> str | None:
-    """Where a score is on its way to the gradebook, as the result page says it: sending, later
-    (a try failed; the worker tries again), delivered, parked; None when nothing is sent.
-    `delivery`: a GradeDelivery, or a row with its status and tries."""
-    if delivery is None:
-        return None
-    if delivery.status in (DELIVERED, PARKED):
-        return delivery.status
-    return "later" if delivery.tries else "sending"
-
-
 @bp.get("/post-test/<int:attempt_id>/grade-status")
 @launch_required()
 def grade_status(attempt_id: int):
@@ -219,22 +208,3 @@ def grade_status(attempt_id: int):
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def render_result(attempt: Attempt, reviewer: bool = False):
-    """The result page of an attempt (also shown to an instructor in a submission review)."""
-    settings = QuizSettings(**attempt.settings)
-    attempts = ops.attempts_of(attempt.user_id, attempt.resource_link_pk, attempt.module_id)
-    counting = settings.counting_attempt(attempts)
-    passed_any = bool(counting and counting.passed)
-    may_review = reviewer or settings.may_review(attempt, attempts, passed_any)
-    lang = content_lang()
-    rows = review(attempt.version.quiz, Paper.from_dict(attempt.paper), attempt.result or {},
-                  attempt.responses or {}, lang) if may_review else []
-    delivery = db.session.scalar(select(GradeDelivery).where(GradeDelivery.attempt_id == attempt.id))
-    # A passed post-test of an accredited module leads straight on to the points and the certificate.
-    claims = claims_after_test(attempt.module_id, attempt.user_id) if passed_any and not reviewer else []
-    return render_template("quizzes/result.html", attempt=attempt, settings=settings, rows=rows, claims=claims,
-                           may_review=may_review, counting=counting, delivery=delivery, reviewer=reviewer,
-                           grade_state=grade_state(delivery),
-                           title=pick(attempt.version.content["title"], lang),
-                           may_start=settings.can_start(attempts, utcnow())[0])
