@@ -22,6 +22,7 @@ from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
+from elearn.refusal import Refusal
 
 bp = Blueprint("certificates", __name__)
 
@@ -66,24 +67,27 @@ def _lang() -> str:
     return texts.lang_of(str(get_locale() or "nl"))
 
 
-def _unavailable(status: int, reason: str):
-    """The page for a certificate that cannot be given out."""
-    return render_template("certificates/unavailable.html", reason=reason), status, {"Cache-Control": "no-store"}
+class CertificateUnavailable(Refusal):
+    """A certificate that cannot be given out: the certificates page that names the reason."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status, reason, template="certificates/unavailable.html",
+                         headers={"Cache-Control": "no-store"}, reason=reason)
 
 
 def _own_record(code: str):
-    """(record, None) for the launched learner's own record that still has its person; (None, page) otherwise."""
+    """The launched learner's own record that still has its person; CertificateUnavailable otherwise."""
     record = records.load(code)
     if record is None:
-        return None, _unavailable(404, "not_found")
+        raise CertificateUnavailable(404, "not_found")
     if record.status == "erased":
-        return None, _unavailable(410, "erased")
+        raise CertificateUnavailable(410, "erased")
     launch = current_launch()
     if record.entry.user_id is None or record.entry.user_id != launch.user_id:
-        return None, _unavailable(403, "not_yours")
+        raise CertificateUnavailable(403, "not_yours")
     if not record.intact:
-        return None, _unavailable(409, "damaged")
-    return record, None
+        raise CertificateUnavailable(409, "damaged")
+    return record
 
 
 def _private(response: Response, filename: str, disposition: str = "attachment") -> Response:
@@ -96,9 +100,7 @@ def _private(response: Response, filename: str, disposition: str = "attachment")
 @launch_required()
 def pdf(code: str):
     """The certificate of one's own record, in the learner's language."""
-    record, refused = _own_record(code)
-    if refused:
-        return refused
+    record = _own_record(code)
     lang = _lang()
     # fpdf2 (with fontTools) is ~19 MB per process: imported by the first certificate, not by every worker.
     from elearn.certificates.pdf import certificate_data, render
@@ -120,9 +122,7 @@ def _signed(record) -> str:
 @launch_required()
 def credential(code: str):
     """The credential in its JSON form: a VC Data Model 2.0 EnvelopedVerifiableCredential around the JWS."""
-    record, refused = _own_record(code)
-    if refused:
-        return refused
+    record = _own_record(code)
     response = jsonify(vc.enveloped(_signed(record)))
     return _private(response, f"vbhc-academy-{record.code}.credential.json")
 
@@ -131,9 +131,7 @@ def credential(code: str):
 @launch_required()
 def credential_jwt(code: str):
     """The credential as a compact JWS (application/vc+jwt), as wallets import it."""
-    record, refused = _own_record(code)
-    if refused:
-        return refused
+    record = _own_record(code)
     return _private(Response(_signed(record), mimetype=vc.MEDIA_TYPE), f"vbhc-academy-{record.code}.jwt")
 
 

@@ -22,6 +22,7 @@ from elearn.launch.models import Context, LaunchSession
 from elearn.launch.session import current_launch, launch_required, read_ids
 from elearn.launch.urls import tool_url
 from elearn.launch.form_guard import form_is_genuine
+from elearn.refusal import Refusal
 from lti import claims as C
 from lti.deep_link import response_jwt
 from lti.models import Platform
@@ -47,10 +48,13 @@ def _back_to_course(row: LaunchSession | None, message: str) -> str | None:
     return url + ("&" if "?" in url else "?") + urlencode({"lti_errormsg": message})
 
 
-def _refusal(kind: str, status: int, settings: DeepLinkSettings | None = None, back: str | None = None):
-    """A page that explains why there is nothing to choose here (no response goes to the LMS)."""
-    page = render_template("instructor/picker_refused.html", kind=kind, settings=settings, return_url=back)
-    return page, status, NO_STORE
+class PickerRefused(Refusal):
+    """Why there is nothing to choose here, on the picker's own page (no response goes to the LMS)."""
+
+    def __init__(self, kind: str, status: int, settings: DeepLinkSettings | None = None,
+                 back: str | None = None) -> None:
+        super().__init__(status, kind, template="instructor/picker_refused.html", headers=NO_STORE,
+                         kind=kind, settings=settings, return_url=back)
 
 
 def _chosen_ids(values: list[str], settings: DeepLinkSettings) -> list[str]:
@@ -74,24 +78,24 @@ def _picker_page(row: LaunchSession, settings: DeepLinkSettings, filters: Picker
     return page, status, NO_STORE
 
 
-def _guarded():
-    """(launch session, settings) for a picker request, or the refusal page to answer with."""
+def _guarded() -> tuple[LaunchSession, DeepLinkSettings]:
+    """(launch session, settings) for a picker request; PickerRefused when there is nothing to choose."""
     row = _deep_link_session()
     if row is None:
-        return None, _refusal("not_deep_linking", 400)
+        raise PickerRefused("not_deep_linking", 400)
     settings = DeepLinkSettings(row.deep_linking_settings)
     if not settings.has_return_url:
-        return None, _refusal("no_return_url", 400)
+        raise PickerRefused("no_return_url", 400)
     if not settings.offers_links:
         back = _back_to_course(row, _("VBHC Academy could not add modules here: the LMS accepts no LTI links in this place."))
-        return None, _refusal("no_link_type", 409, settings, back)
-    return (row, settings), None
+        raise PickerRefused("no_link_type", 409, settings, back)
+    return row, settings
 
 
-def _guarded_post():
+def _guarded_post() -> tuple[LaunchSession, DeepLinkSettings]:
     """As `_guarded`, for a posted form, which must also be the picker's own (lt or CSRF token)."""
     if not form_is_genuine():
-        return None, _refusal("forged_form", 400)
+        raise PickerRefused("forged_form", 400)
     return _guarded()
 
 
@@ -115,10 +119,7 @@ def _remember_course_language(lang: str) -> None:
 @launch_required("instructor")
 def index():
     """The picker for this deep-linking launch (filters and ticked choices from the query string)."""
-    found, refusal = _guarded()
-    if refusal:
-        return refusal
-    row, settings = found
+    row, settings = _guarded()
     filters = read_filters(request.args, _course_language())
     return _picker_page(row, settings, filters, _chosen_ids(request.args.getlist("module"), settings))
 
@@ -146,7 +147,7 @@ def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str |
     token = _answer_once(row, settings, items, msg, choice)
     if token is None:
         back = _back_to_course(row, _("The modules were already sent to your course."))
-        return _refusal("already_answered", 409, settings, back)
+        raise PickerRefused("already_answered", 409, settings, back)
     page = render_template("instructor/picker_send.html", return_url=settings.return_url, jwt=token,
                            titles=titles, cancelled=not items)
     return page, 200, NO_STORE
@@ -156,10 +157,7 @@ def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str |
 @launch_required("instructor")
 def choose():
     """Check the choice against the platform's settings and the catalog, then send it."""
-    found, refusal = _guarded_post()
-    if refusal:
-        return refusal
-    row, settings = found
+    row, settings = _guarded_post()
     filters = read_filters(request.form, _course_language())
     ticked = request.form.getlist("module")
     try:
@@ -180,8 +178,5 @@ def choose():
 @launch_required("instructor")
 def cancel():
     """Add nothing: an empty content_items response, which the spec allows, so the LMS closes the dialog."""
-    found, refusal = _guarded_post()
-    if refusal:
-        return refusal
-    row, settings = found
+    row, settings = _guarded_post()
     return _send_page(row, settings, [], _("No modules were added."), [], "cancel")

@@ -21,20 +21,30 @@ from elearn.learning import lesson_time
 from elearn.launch.form_guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
 from elearn.notices import redirect_with
+from elearn.refusal import Refusal
 
 bp = Blueprint("learning", __name__, url_prefix="/modules")
 # A figure is an image, never a document: nothing in it may run or load, even opened on its own.
 FIGURE_CSP = "default-src 'none'; sandbox"
 
 
-def _module_or_404(module_id: str) -> tuple[Module | None, object]:
-    """(module, None) for a live module; (None, 404 response) for a retired or unknown one."""
+def _live_module(module_id: str) -> Module:
+    """The live module; a retired or unknown one is refused with the module-not-found page (404)."""
     module = live_module(module_id)
     if module is not None:
-        return module, None
+        return module
     known = db.session.get(Module, module_id)
-    page = render_template("learning/not_found.html", module_id=module_id, retired=known is not None)
-    return None, (page, 404)
+    raise Refusal(404, "module_retired" if known is not None else "module_not_found",
+                  template="learning/not_found.html", module_id=module_id, retired=known is not None)
+
+
+def _lesson_of(view: ModuleView, module_id: str, lesson_id: str):
+    """(index, lesson) of the module's lesson; an unknown lesson is refused with the lesson-not-found page."""
+    found = view.lesson(lesson_id)
+    if found is None:
+        raise Refusal(404, "lesson_not_found", template="learning/not_found.html", module_id=module_id,
+                      lesson_id=lesson_id, view=view, retired=False)
+    return found
 
 
 def _post_test(view: ModuleView) -> dict:
@@ -142,9 +152,7 @@ def _render_module(module: Module, refused: dict | None = None):
 @bp.get("/<module_id>")
 def module_page(module_id: str):
     """Overview: objectives, lessons with progress, key points, activities, references, the post-test."""
-    module, not_found = _module_or_404(module_id)
-    if not_found:
-        return not_found
+    module = _live_module(module_id)
     return _render_module(module)
 
 
@@ -153,9 +161,7 @@ def module_page(module_id: str):
 def save_answer(module_id: str, activity_id: str):
     """Store the learner's answer to a case or the reflection (again: replace it), then show it."""
     require_genuine_form()
-    module, not_found = _module_or_404(module_id)
-    if not_found:
-        return not_found
+    module = _live_module(module_id)
     activity = acts.find(module.current_version.content, activity_id)
     if activity is None:     # not an activity of this module's current version
         abort(404, description="this module has no such case or reflection")
@@ -179,9 +185,7 @@ def save_answer(module_id: str, activity_id: str):
 def lesson_beat(module_id: str, lesson_id: str):
     """A visible lesson page's heartbeat: credit the time since the learner's previous beat (capped)."""
     require_genuine_form()
-    module, not_found = _module_or_404(module_id)
-    if not_found:
-        return not_found
+    module = _live_module(module_id)
     if view_of(module).lesson(lesson_id) is None:
         abort(404, description="this module has no such lesson")
     launch = current_launch()
@@ -194,14 +198,9 @@ def lesson_beat(module_id: str, lesson_id: str):
 @bp.get("/<module_id>/lessons/<lesson_id>")
 def lesson_page(module_id: str, lesson_id: str):
     """One lesson with previous/next; a launched learner's visit is recorded."""
-    module, not_found = _module_or_404(module_id)
-    if not_found:
-        return not_found
+    module = _live_module(module_id)
     view = view_of(module)
-    found = view.lesson(lesson_id)
-    if found is None:
-        return render_template("learning/not_found.html", module_id=module_id, lesson_id=lesson_id,
-                               view=view, retired=False), 404
+    found = _lesson_of(view, module_id, lesson_id)
     index, lesson = found
     launch = current_launch()
     if launch is not None:
@@ -241,14 +240,9 @@ def mark_done(module_id: str, lesson_id: str):
     """Mark a lesson done (form posted with lt), then go on to the next lesson, or after the last one
     to the next step: the learning activities still to do, else the post-test."""
     require_genuine_form()
-    module, not_found = _module_or_404(module_id)
-    if not_found:
-        return not_found
+    module = _live_module(module_id)
     view = view_of(module)
-    found = view.lesson(lesson_id)
-    if found is None:
-        return render_template("learning/not_found.html", module_id=module_id, lesson_id=lesson_id,
-                               view=view, retired=False), 404
+    found = _lesson_of(view, module_id, lesson_id)
     record_lesson(current_launch().user_id, module, lesson_id, done=True)
     after_progress(current_launch().user_id, module_id)
     index = found[0]

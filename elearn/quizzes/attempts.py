@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,6 +20,7 @@ from elearn.grades.outbox import enqueue
 from elearn.launch.models import ResourceLink
 from elearn.questions.messages import N_, QuizError
 from elearn.quizzes.draw import Paper, draw_paper
+from elearn.refusal import Refusal
 from elearn.quizzes.marking import Post, mark_paper, read_post
 from elearn.quizzes.models import Attempt, ExtraTime, PlacementSettings
 from elearn.quizzes.policy import QuizSettings
@@ -29,13 +30,21 @@ from lti.models import as_utc, utcnow
 PLACEMENT_KEYS = ("attempt_limit", "wait_minutes", "counting", "time_limit_minutes", "review")
 
 
-class AttemptRefused(QuizError):
-    """A request the rules refuse; `status` is the HTTP status the page answers with."""
+class AttemptRefused(QuizError, Refusal):
+    """A request the rules refuse: a QuizError (code, Message, translate) that the app-wide refusal
+    handler draws as the quizzes' refused page, with `status` as the HTTP status."""
 
     def __init__(self, status: int, code: str, msgid: str, **params: Any) -> None:
         """Remember the status as well as the message."""
-        self.status = status
-        super().__init__(code, msgid, **params)
+        QuizError.__init__(self, code, msgid, **params)
+        # Refusal.__init__ would set `code`, which QuizError reads from its Message.
+        self.status, self.msgid, self.params = status, msgid, params
+        self.template, self.headers, self.context = "quizzes/refused.html", {}, {}
+
+    def response(self):
+        """The page, with 'Back to the post-test' when the refused URL names the module."""
+        self.context.setdefault("module_id", (request.view_args or {}).get("module_id") if request else None)
+        return super().response()
 
 
 def settings_for(link: ResourceLink, quiz: dict) -> QuizSettings:

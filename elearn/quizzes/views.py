@@ -22,7 +22,7 @@ from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
 from elearn.quizzes import attempts as ops
 from elearn.quizzes.draw import Paper
-from elearn.questions.messages import N_, QuizError, ResponseError
+from elearn.questions.messages import N_, ResponseError
 from elearn.quizzes.models import Attempt
 from elearn.quizzes.policy import QuizSettings
 from elearn.quizzes.present import answered, questions, saved_values
@@ -30,13 +30,6 @@ from elearn.quizzes.result_page import grade_state, render_result
 from lti.models import as_utc, utcnow
 
 bp = Blueprint("quizzes", __name__)
-
-
-def refused(error: QuizError, status: int | None = None, module_id: str | None = None):
-    """The page that says why a request was refused, with the way back."""
-    params = {k: format_datetime(v) if hasattr(v, "tzinfo") else v for k, v in error.message.params.items()}
-    return render_template("quizzes/refused.html", message=error.translate(_, **params), code=error.code,
-                           module_id=module_id), status or getattr(error, "status", 400)
 
 
 def _placement(module_id: str) -> ResourceLink:
@@ -65,12 +58,6 @@ def _check_owner(user_id: int, resource_link_pk: int) -> None:
     launch = current_launch()
     if user_id != launch.user_id or resource_link_pk != launch.resource_link_pk:
         raise ops.AttemptRefused(403, "not_yours", N_("This attempt belongs to someone else. Nothing was recorded."))
-
-
-@bp.errorhandler(ops.AttemptRefused)
-def _on_refused(error: ops.AttemptRefused):
-    """Refusals render as a page with their status."""
-    return refused(error, module_id=request.view_args.get("module_id") if request.view_args else None)
 
 
 @bp.get("/modules/<module_id>/post-test")
@@ -145,7 +132,7 @@ def save(attempt_id: int):
     try:
         post = ops.read_answers(attempt, request.form)
     except ResponseError as error:  # an answer no page of this paper can send: tampered or stale
-        return refused(error, 400)
+        raise ops.AttemptRefused(400, error.code, error.message.msgid, **error.message.params) from error
     if post.errors:
         return _attempt_page(attempt, request.form, {i: e.translate(_) for i, e in post.errors.items()}, 422)
     ops.save_answers(attempt, post)

@@ -1,0 +1,35 @@
+"""One way to refuse a request (#15 item 2): a raised Refusal is answered by the app-wide handler,
+and no view module builds a `(None, <response>)` refusal tuple any more."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from elearn.refusal import Refusal
+
+ELEARN = Path(__file__).resolve().parent.parent / "elearn"
+# The old pattern: a guard returning "no value, and here is the page to answer with".
+TUPLE_REFUSAL = re.compile(r"return None, _?\w+\(")
+
+
+@pytest.mark.usefixtures("db")
+def test_refusal_from_a_view_has_its_status_code_and_message(app, client):
+    @app.get("/_test_refused")
+    def _refused_view():
+        raise Refusal(409, "test_code", "This could not be done")
+
+    for lang, text in (("en", "This could not be done"), ("nl", "Dit is niet gelukt")):
+        answer = client.get(f"/_test_refused?lang={lang}")
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 409
+        assert 'data-error-code="test_code"' in body
+        assert f"<p>{text}</p>" in body
+
+
+def test_no_view_module_returns_a_refusal_tuple():
+    found = [f"{path.relative_to(ELEARN)}:{n}" for path in ELEARN.rglob("*.py")
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if TUPLE_REFUSAL.search(line)]
+    assert found == [], "raise Refusal instead of returning (None, page): " + ", ".join(found)
