@@ -53,9 +53,10 @@ class _ToolMessageLaunch(MessageLaunch):
 
     def __init__(self, session: Session, params: Mapping[str, str], cookies: Mapping[str, str], *,
                  store: StateStore, http: requests.Session, same_origin: bool, refetch_interval,
-                 allow_private: bool = True):
+                 allow_private: bool = True, commit: bool = True):
         self.db = session
         self.allow_private = allow_private
+        self.commit = commit
         self.store = store
         self.cookies = cookies
         self.same_origin = same_origin
@@ -198,20 +199,25 @@ class _ToolMessageLaunch(MessageLaunch):
 
     def _consume(self) -> None:
         """Use the nonce (atomically: a parallel replay loses) and forget the login."""
-        if not self.store.consume(self.login.state, self._body()["iss"], self._body()["nonce"]):
+        if not self.store.consume(self.login.state, self._body()["iss"], self._body()["nonce"], commit=self.commit):
             raise LtiError("nonce_replayed", "this id_token's nonce has already been used")
 
 
 def validate_launch(session: Session, params: Mapping[str, str], cookies: Mapping[str, str], *,
                     store: StateStore, http: requests.Session | None = None, same_origin: bool = False,
-                    refetch_interval=REFETCH_INTERVAL, allow_private: bool = True) -> LaunchData:
+                    refetch_interval=REFETCH_INTERVAL, allow_private: bool = True,
+                    commit: bool = True) -> LaunchData:
     """Validate a launch POST; LaunchData on success, LtiError or BrowserCheckNeeded otherwise.
+
+    commit=False: the nonce's use and the login's removal stay in the session's transaction (with a
+    transactional store), for the caller to commit together with its own writes; it then must
+    commit on every path that accepts the launch, or a rollback gives the nonce back.
 
     A dynamically registered platform's key set URL came from the platform itself, not from an
     administrator: it is fetched only from public addresses (lti.outbound), unless allow_private."""
     launch = _ToolMessageLaunch(session, params, cookies, store=store, http=http or requests.Session(),
                                 same_origin=same_origin, refetch_interval=refetch_interval,
-                                allow_private=allow_private)
+                                allow_private=allow_private, commit=commit)
     launch.validate()
     return launch_data_from_claims(*launch.platform_ref, launch.get_launch_data(),
                                    launch.get_launch_id())

@@ -62,8 +62,14 @@ class StateStore(Protocol):
     def nonce_used(self, issuer: str, nonce: str) -> bool:
         """Whether a nonce has already carried a launch."""
 
-    def consume(self, state: str, issuer: str, nonce: str) -> bool:
-        """Use the nonce and forget the login in one step; False when the nonce was used (a replay)."""
+    # Whether consume(commit=False) leaves its writes in the caller's transaction (a rollback undoes
+    # them) or makes them at once.
+    transactional: bool
+
+    def consume(self, state: str, issuer: str, nonce: str, *, commit: bool = True) -> bool:
+        """Use the nonce and forget the login in one step; False when the nonce was used (a replay).
+        commit=False: a transactional store leaves both in the caller's transaction, to commit with
+        its own writes (the launch's record: one commit per launch POST instead of two)."""
 
 
 def nonce_key(issuer: str, nonce: str) -> str:
@@ -87,6 +93,7 @@ class DbStateStore:
     """State and nonces in the lti_oidc_states / lti_used_nonces tables."""
 
     _next_sweep = 0.0  # per process: when expired rows are next swept
+    transactional = True
 
     def __init__(self, session: Session):
         self.session = session
@@ -135,13 +142,16 @@ class DbStateStore:
         """Look the nonce up."""
         return self.session.scalar(select(UsedNonce.key).where(UsedNonce.key == nonce_key(issuer, nonce))) is not None
 
-    def consume(self, state: str, issuer: str, nonce: str) -> bool:
-        """Insert the nonce and delete the login in one transaction (one commit, not two)."""
+    def consume(self, state: str, issuer: str, nonce: str, *, commit: bool = True) -> bool:
+        """Insert the nonce and delete the login in one transaction. The INSERT itself decides a
+        race: a parallel one waits for ours to commit or roll back (PostgreSQL's unique index,
+        SQLite's write lock) and then fails on the key, so deferring the commit keeps one use."""
         try:
             self.session.execute(_INSERT_NONCE, {"key": nonce_key(issuer, nonce),
                                                  "expires_at": int(time.time()) + NONCE_TTL})
             self.session.execute(_DELETE_STATE, {"state": state})
-            self.session.commit()
+            if commit:
+                self.session.commit()
         except IntegrityError:
             self.session.rollback()
             return False
@@ -150,6 +160,8 @@ class DbStateStore:
 
 class RedisStateStore:
     """State and nonces as expiring Redis keys under a prefix."""
+
+    transactional = False  # every command takes effect at once
 
     def __init__(self, redis, prefix: str = "vbhc:lti:"):
         self.redis = redis
@@ -179,7 +191,7 @@ class RedisStateStore:
         """EXISTS."""
         return bool(self.redis.exists(f"{self.prefix}nonce:{nonce_key(issuer, nonce)}"))
 
-    def consume(self, state: str, issuer: str, nonce: str) -> bool:
+    def consume(self, state: str, issuer: str, nonce: str, *, commit: bool = True) -> bool:
         """SET NX of the nonce and DEL of the state in one round trip; the SET NX decides."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.set(f"{self.prefix}nonce:{nonce_key(issuer, nonce)}", "1", nx=True, ex=NONCE_TTL)

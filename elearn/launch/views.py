@@ -89,11 +89,14 @@ def _same_origin() -> bool:
 def launch():
     """The platform's form_post of the id_token: validate, record, land on the right page."""
     form = request.form.to_dict()
+    store = stores.state_store()
     try:
-        data = validate_launch(db.session, form, request.cookies, store=stores.state_store(),
+        # commit=False: the nonce's use commits with the launch's record below, one commit per launch.
+        data = validate_launch(db.session, form, request.cookies, store=store,
                                http=stores.http_session(), same_origin=_same_origin(),
                                refetch_interval=stores.jwks_refetch_interval(),
-                               allow_private=bool(current_app.config["LTI_REGISTRATION_ALLOW_PRIVATE"]))
+                               allow_private=bool(current_app.config["LTI_REGISTRATION_ALLOW_PRIVATE"]),
+                               commit=False)
     except BrowserCheckNeeded as needed:
         db.session.rollback()
         storage = {"target": needed.login.storage_target, "origin": needed.login.platform_origin,
@@ -106,12 +109,17 @@ def launch():
         return error_response(error, unverified_locale(form.get("id_token")))
     data = with_browser_locale(data, request.accept_languages, current_app.config["LANGUAGES"])  # Open edX sends none
     if data.message_type == C.DEEP_LINKING_REQUEST and not _may_deep_link(data):
+        db.session.commit()  # the nonce stays used: this id_token is spent, as any valid one
         return error_response(LtiError("role_required", "deep linking is for instructors", role="instructor"),
                               data.locale)
     try:
-        recorded = record_launch(data)
+        recorded = record_launch(data)  # commits the nonce's use with the record
     except IntegrityError:  # the same user/course/link created by a parallel first launch: once more
-        db.session.rollback()
+        db.session.rollback()  # this also gave the nonce back (a transactional store): take it again
+        if store.transactional and not store.consume(form["state"], data.issuer, data.claims["nonce"],
+                                                     commit=False):
+            return error_response(LtiError("nonce_replayed", "this id_token's nonce has already been used"),
+                                  data.locale)
         recorded = record_launch(data)
     session["lt"] = recorded.token  # fallback for browsers that keep cookies; the token in URLs is what counts
     response = redirect(_landing_url(data, recorded.module_id, recorded.token))
