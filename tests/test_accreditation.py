@@ -345,3 +345,19 @@ def test_activities_rule_on_a_module_without_activities_asks_nothing_more(loaded
         activity, user = _activity({"activities": True, "post_test": True}), _user()
         _pass_post_test(user)
         assert completion.status(activity, user.id).complete
+
+
+def test_after_progress_exits_early_without_identity_and_records_once_it_is_given(loaded, monkeypatch):
+    """after_progress skips the activities while the learner gave no identity (no record is possible
+    then), and still records the completed activity on the next progress once the identity is there."""
+    with loaded.app_context():
+        activity, user = _activity({"post_test": True}), _user()
+        _pass_post_test(user)
+        read = []
+        real = operations.activities_for_module
+        monkeypatch.setattr(operations, "activities_for_module", lambda *a, **k: read.append(a) or real(*a, **k))
+        operations.after_progress(user.id, MODULE)
+        assert read == [] and ledger.find_record(activity.id, user.id) is None
+        _identity(user)
+        operations.after_progress(user.id, MODULE)
+        assert read and ledger.find_record(activity.id, user.id) is not None

@@ -111,5 +111,9 @@ def after_progress(user_id: int, module_id: str) -> None:
     """A learner finished a lesson, an answer or a post-test: record the module's participation
     when it is now complete, and any accredited activity now complete."""
     participation.try_record(user_id, module_id)
+    # Early exit: an accredited record needs the learner's identity (try_record refuses without
+    # one), so without it no activity can have become recordable and the activities need not be read.
+    if db.session.get(ProfessionalIdentity, user_id) is None:
+        return
     for activity in activities_for_module(module_id):
         try_record(activity, user_id)

@@ -26,7 +26,7 @@ from elearn.framing import origin_of, platform_origins
 from elearn.i18n import normalise
 from elearn.launch.errors import EXPLANATIONS, error_response
 from elearn.launch.models import Context, LaunchSession, User
-from elearn.launch.operations import make_token, read_token, read_token_any_age, read_token_facts
+from elearn.launch.operations import make_token_for, read_token, read_token_any_age, read_token_facts
 from lti.errors import LtiError
 from lti.models import Platform, as_utc, utcnow
 
@@ -69,39 +69,51 @@ def _token_from_request() -> str | None:
 _launch_row = None  # the statement of load_launch
 
 
+def _launch_statement():
+    """The one select load_launch runs: only the columns a request needs, as plain Core rows
+    (no ORM identity map, no JSON columns decoded), with user, course and platform joined in."""
+    global _launch_row
+    if _launch_row is None:  # built once: every launched page runs it, and building costs as much as running
+        ls = LaunchSession.__table__
+        _launch_row = (
+            select(ls.c.id, ls.c.secret, ls.c.expires_at, ls.c.user_id, ls.c.platform_id, ls.c.context_pk,
+                   ls.c.resource_link_pk, ls.c.module_id, ls.c.roles, ls.c.locale, ls.c.return_url,
+                   User.__table__.c.name, Context.__table__.c.title, Platform.__table__.c.issuer,
+                   Platform.__table__.c.auth_login_url, Platform.__table__.c.product_family_code)
+            .select_from(ls)
+            .join(User.__table__, User.__table__.c.id == ls.c.user_id)
+            .join(Platform.__table__, Platform.__table__.c.id == ls.c.platform_id)
+            .outerjoin(Context.__table__, Context.__table__.c.id == ls.c.context_pk)
+            .where(ls.c.id == bindparam("session_id")))
+    return _launch_row
+
+
 def load_launch(token: str | None) -> CurrentLaunch | None:
     """The CurrentLaunch a token names, if the token is authentic, young and its session live."""
     facts = read_token_facts(token) if token else None
     if facts is None:
         return None
-    global _launch_row
-    if _launch_row is None:  # built once: every launched page runs it, and building costs as much as running
-        _launch_row = (
-            select(LaunchSession, User.name, Context.title, Platform.issuer, Platform.auth_login_url,
-                   Platform.product_family_code)
-            .join(User, User.id == LaunchSession.user_id)
-            .join(Platform, Platform.id == LaunchSession.platform_id)
-            .outerjoin(Context, Context.id == LaunchSession.context_pk)
-            .where(LaunchSession.id == bindparam("session_id")))
-    row = db.session.execute(_launch_row, {"session_id": facts.session_id}).first()
+    row = db.session.execute(_launch_statement(), {"session_id": facts.session_id}).first()
     if row is None:
         return None
-    launch_session, user_name, context_title, issuer, auth_login_url, family = row
-    frame_origins = (platform_origins(issuer, auth_login_url, family) | {origin_of(launch_session.return_url)}) - {None}
+    (session_id, secret, expires_at, user_id, platform_id, context_pk, resource_link_pk, module_id, roles,
+     locale, return_url, user_name, context_title, issuer, auth_login_url, family) = row
     now = utcnow()
-    if not hmac.compare_digest(launch_session.secret, facts.secret) or as_utc(launch_session.expires_at) < now:
+    if not hmac.compare_digest(secret, facts.secret) or as_utc(expires_at) < now:
         return None
+    frame_origins = (platform_origins(issuer, auth_login_url, family) | {origin_of(return_url)}) - {None}
     config = current_app.config
     age = now - facts.issued_at
     # Sliding renewal: an idle hour ends the session, an active one keeps going until expires_at.
-    carried = (make_token(launch_session, renewed=True)
+    carried = (make_token_for(session_id, secret, renewed=True)
                if age > timedelta(seconds=config["LAUNCH_TOKEN_MAX_AGE"] / 2) else token)
     return CurrentLaunch(
         token=carried, presented_token=token,
-        fresh=not facts.renewed and age <= timedelta(seconds=config["FRESH_LAUNCH_MAX_AGE"]), user_id=launch_session.user_id, user_name=user_name, platform_id=launch_session.platform_id,
-        context_pk=launch_session.context_pk, context_title=context_title,
-        resource_link_pk=launch_session.resource_link_pk, module_id=launch_session.module_id,
-        roles=frozenset(r for r in launch_session.roles.split(",") if r), locale=launch_session.locale,
+        fresh=not facts.renewed and age <= timedelta(seconds=config["FRESH_LAUNCH_MAX_AGE"]),
+        user_id=user_id, user_name=user_name, platform_id=platform_id,
+        context_pk=context_pk, context_title=context_title,
+        resource_link_pk=resource_link_pk, module_id=module_id,
+        roles=frozenset(r for r in roles.split(",") if r), locale=locale,
         frame_origins=frozenset(frame_origins))
 
 
