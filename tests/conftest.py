@@ -66,13 +66,37 @@ def _rsa_keys_reused_across_tests(monkeypatch):
     monkeypatch.setattr(demolms.keys, "generate_private_key", lambda: _rsa_key(next(handed)))
 
 
+# pytest-xdist's worker name ("gw0", "gw1", …), empty in a run without -n. Each worker empties and
+# rolls back its database on its own schedule, so workers must never share a database or Redis keys.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if url:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return _worker_database(url) if WORKER else url
+    # tmp_path_factory's base directory is already one per xdist worker: one SQLite file each.
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """TEST_DATABASE_URL's database with this worker's suffix (`test_gw0`), created on TEST_DATABASE_URL's
+    server when it is not there yet (later runs reuse it; the schema is created anew each run)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{WORKER}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +113,9 @@ def app_config(database_url) -> dict:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("TEST_REDIS_URL") or None,
+        # One Redis database for the run: each xdist worker keeps its keys under a prefix of its own.
+        "LTI_REDIS_PREFIX": f"vbhc:lti:{WORKER}:" if WORKER else "vbhc:lti:",
+        "RATELIMIT_KEY_PREFIX": f"test-{WORKER}" if WORKER else "",
         "DEMO_LMS": True,
         "SERVER_NAME": None,
         # Tests deliver grades explicitly (deliver_due), so each step is seen; one test turns it on.
