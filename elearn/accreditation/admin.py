@@ -19,7 +19,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import ValidationError
 
 from elearn.accreditation import admin_form, admin_sessions, exports, ledger, login_limits
-from elearn.accreditation.forms import LoginForm
 from elearn.accreditation.models import Activity, ActivityChange, Administrator, LedgerEntry
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog.models import live_modules
@@ -79,23 +78,21 @@ def login():
         validate_csrf(request.form.get("csrf_token", ""))
     except ValidationError:
         abort(400, description="missing or wrong CSRF token")
-    form = LoginForm()
-    email = form.email.data
+    email = request.form.get("email", "").strip().lower()
     wait = login_limits.attempt(email)
     if wait is not None:
         minutes = math.ceil(wait / 60)
         error = _("Too many sign-in attempts. Wait %(minutes)d min., then try again.", minutes=minutes)
-        return (render_template("accreditation/admin_login.html", error=error, email=email), 429,
+        return (render_template("accreditation/admin_login.html", error=error), 429,
                 {"Retry-After": str(wait), "Cache-Control": "no-store"})
     dummy = _dummy_hash()   # made (once) before the lookup, so not only unknown e-mails pay for making it
     admin = db.session.scalar(select(Administrator).filter_by(email=email))
-    password_ok = check_password_hash(admin.password_hash if admin else dummy, form.password.data or "")
+    password_ok = check_password_hash(admin.password_hash if admin else dummy, request.form.get("password", ""))
     if admin is not None and password_ok:
         admin_sessions.begin(admin)
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/admin") else url_for("accreditation_admin.index"))
-    return render_template("accreditation/admin_login.html", error=_("E-mail or password is not right."),
-                           email=email), 401
+    return render_template("accreditation/admin_login.html", error=_("E-mail or password is not right.")), 401
 
 
 @bp.post("/logout")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
@@ -105,14 +105,3 @@ class EraseForm(FlaskForm):
     def confirmed(self) -> bool:
         """Only the button's value confirms."""
         return self.confirm.data == "erase"
-
-
-class LoginForm(FlaskForm):
-    """The administrator's sign-in. No validators of its own: every attempt, even an empty one, goes
-    through the rate limit and the password check, so a refusal tells nothing about which part failed."""
-
-    class Meta:
-        csrf = False            # the login view checks the session's CSRF token itself, before the limit
-
-    email = StringField(_l("E-mail"), filters=[lambda value: (value or "").strip().lower()])
-    password = PasswordField(_l("Password"))
