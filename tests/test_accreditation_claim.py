@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from sqlalchemy import func, select
 
-from elearn.accreditation.models import Activity, EvaluationDone, LedgerEntry, ProfessionalIdentity
+from elearn.accreditation.models import Activity, Attestation, EvaluationDone, LedgerEntry, ProfessionalIdentity
 from elearn.extensions import db
 from launch_support import browser, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)
@@ -116,6 +116,34 @@ def test_a_forged_or_tampered_claim_records_nothing(loaded, tool, platform, brow
     assert _count(loaded, ProfessionalIdentity) == 0 and _count(loaded, EvaluationDone) == 0
     early = browser.post(url, data=_details(lt))                   # all given, but the post-test is not passed
     assert early.status_code == 200 and "Your details are saved" in early.text and _count(loaded, LedgerEntry) == 0
+
+
+def test_a_refused_claim_keeps_what_was_typed_and_names_the_error_in_dutch(loaded, tool, platform, browser):
+    activity_id = _activity(loaded)
+    _page, lt = launch_learner(platform, browser, resource_link_id="rl-typed-nl", locale="nl")
+    url = f"{tool.url}/accreditation/activities/{activity_id}/claim"
+    bad = browser.post(url, data=_details(lt, big="1901234", registered_name="Sanne de Vries-Jansen", quality=None))
+    assert bad.status_code == 422
+    assert "Een BIG-nummer heeft 11 cijfers." in bad.text and "A BIG number has 11 digits." not in bad.text
+    assert 'value="Sanne de Vries-Jansen"' in bad.text and 'value="1901234"' in bad.text
+    assert re.search(r'id="ev-relevance-5" name="relevance" value="5"\s+checked', bad.text)
+    assert "Useful cases.</textarea>" in bad.text
+    assert _count(loaded, ProfessionalIdentity) == 0 and _count(loaded, EvaluationDone) == 0
+
+
+def test_tampered_or_missing_minutes_are_refused_and_write_nothing(loaded, tool, platform, browser):
+    activity_id = _activity(loaded, rule={"post_test": True, "attestation": True})
+    _page, lt = launch_learner(platform, browser, resource_link_id="rl-minutes")
+    url = f"{tool.url}/accreditation/activities/{activity_id}/claim"
+    for minutes in ("90abc", "0", "1441", "-5", "", None):
+        refused = browser.post(url, data=_details(lt, minutes=minutes))
+        assert refused.status_code == 422, minutes
+        assert "Give the time you spent in whole minutes." in refused.text, minutes
+        if minutes:
+            assert f'value="{minutes}"' in refused.text, minutes          # what was typed stays
+    assert _count(loaded, ProfessionalIdentity) == 0 and _count(loaded, Attestation) == 0
+    saved = browser.post(url, data=_details(lt, minutes="90"))
+    assert saved.status_code == 200 and _count(loaded, Attestation) == 1
 
 
 @pytest.mark.parametrize("locale, one, two", [("en", "1 accreditation hour", "2 accreditation hours"),

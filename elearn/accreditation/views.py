@@ -5,12 +5,12 @@ import io
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from sqlalchemy import select
 
 from elearn import csvsafe
 from elearn.accreditation import completion, ledger, operations
+from elearn.accreditation.forms import EVALUATION, LIKERT, ClaimForm, EraseForm
 from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdentity, RecordSubject
 from elearn.accreditation.portfolio import portfolio_of
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS, points_label
@@ -37,16 +37,6 @@ def _todate_filter(iso: str):
 def _points_filter(points, kind=None) -> str:
     """{{ activity.points|points(activity.points_kind) }} → '1,5 accreditatie-uren'."""
     return points_label(points, kind)
-
-EVALUATION = (
-    ("relevance", _l("The module is relevant to my daily practice.")),
-    ("quality", _l("The content is accurate and of good quality.")),
-    ("objectives", _l("The learning objectives were met.")),
-    ("independence", _l("The module is free of commercial influence.")),
-)
-LIKERT = ((1, _l("strongly disagree")), (2, _l("disagree")), (3, _l("neutral")), (4, _l("agree")),
-          (5, _l("strongly agree")))
-
 
 def _activity(activity_id: int) -> Activity:
     """The activity, or 404."""
@@ -78,8 +68,9 @@ def _steps(activity: Activity, state: completion.Status, identity: ProfessionalI
 
 @bp.get("/activities/<int:activity_id>")
 @launch_required()
-def claim(activity_id: int, errors: dict | None = None, status_code: int = 200):
-    """What the activity credits, what is still needed, the one form for it, and the record."""
+def claim(activity_id: int, errors: dict | None = None, status_code: int = 200, typed: dict | None = None):
+    """What the activity credits, what is still needed, the one form for it, and the record; after a
+    refusal, the errors and what the learner typed (`typed`)."""
     activity = _activity(activity_id)
     launch = current_launch()
     identity = db.session.get(ProfessionalIdentity, launch.user_id)
@@ -92,40 +83,7 @@ def claim(activity_id: int, errors: dict | None = None, status_code: int = 200):
         steps=_steps(activity, state, identity), professions=PROFESSIONS,
         identifiers=IDENTIFIERS, errors=errors or {}, evaluation=EVALUATION, likert=LIKERT,
         links=_certificate_links(record.record_code) if record else {},
-        form=request.form if errors else {}), status_code
-
-
-def _identity_errors(activity: Activity, form) -> dict:
-    """What is wrong with the details for the register in the posted form, field by field."""
-    _name, _profession, cleaned, problems = operations.clean_identity(
-        form.get("registered_name", ""), form.get("profession", ""), {key: form.get(key, "") for key in IDENTIFIERS})
-    messages = {"registered_name": _("Give your name as it is registered."), "profession": _("Choose your profession."),
-                "big": _("A BIG number has 11 digits.")}
-    errors = {field: messages.get(field, _("This number is not valid.")) for field in problems}
-    needed = REGISTERS[activity.register].identifier
-    if needed not in errors and not cleaned.get(needed):
-        errors[needed] = _("This register needs this number to credit your points.")
-    if form.get("consent") != "yes":
-        errors["consent"] = _("Tick the box to agree that these details are sent.")
-    return errors
-
-
-def _evaluation_answers(form) -> dict | None:
-    """The evaluation's answers from the form, or None when a statement is not answered."""
-    answers = {}
-    for key, _label in EVALUATION:
-        value = form.get(key, "")
-        if value not in {"1", "2", "3", "4", "5"}:
-            return None
-        answers[key] = int(value)
-    answers["comment"] = form.get("comment", "").strip()[:2000]
-    return answers
-
-
-def _attested_minutes(form) -> int | None:
-    """The attested minutes from the form, or None when they are not a whole number from 1 to 1440."""
-    raw = form.get("minutes", "").strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 24 * 60 else None
+        form=typed if errors and typed else {}), status_code
 
 
 def claims_after_test(module_id: str, user_id: int) -> list[dict]:
@@ -159,23 +117,17 @@ def submit_claim(activity_id: int):
     if operations.try_record(activity, user_id) is not None:
         return redirect_with("points-recorded", "accreditation.claim", activity_id=activity_id)
     steps = _steps(activity, completion.status(activity, user_id), identity)
-    form = request.form
-    errors = _identity_errors(activity, form) if steps["identity"] else {}
-    answers = _evaluation_answers(form) if steps["evaluation"] else None
-    if steps["evaluation"] and answers is None:
-        errors["evaluation"] = _("Answer every statement.")
-    minutes = _attested_minutes(form) if steps["attestation"] else None
-    if steps["attestation"] and minutes is None:
-        errors["attestation"] = _("Give the time you spent in whole minutes.")
+    form = ClaimForm()
+    errors = form.problems(activity, steps)
     if errors:
-        return claim(activity_id, errors, 422)
+        return claim(activity_id, errors, 422, form.typed())
     if steps["identity"]:
-        operations.save_identity(user_id, form.get("registered_name", ""), form.get("profession", ""),
-                                 {key: form.get(key, "") for key in IDENTIFIERS}, commit=False)
-    if answers is not None:
-        operations.submit_evaluation(user_id, activity, answers, commit=False)
-    if minutes is not None:
-        operations.attest(user_id, activity, minutes, commit=False)
+        operations.save_identity(user_id, form.registered_name.data or "", form.profession.data or "",
+                                 form.identifiers(), commit=False)
+    if steps["evaluation"]:
+        operations.submit_evaluation(user_id, activity, form.evaluation_answers(), commit=False)
+    if steps["attestation"]:
+        operations.attest(user_id, activity, form.minutes.data, commit=False)
     db.session.commit()
     if operations.try_record(activity, user_id) is not None:
         return redirect_with("points-recorded", "accreditation.claim", activity_id=activity_id, _anchor="record")
@@ -268,7 +220,7 @@ def privacy():
 def erase():
     """Erase the learner's personal data; the ledger stays verifiable (pseudonymised entries)."""
     require_genuine_form()
-    if request.form.get("confirm") != "erase":
+    if not EraseForm().confirmed():
         return redirect_with("confirm-erase", "accreditation.privacy")
 
     erase_person(current_launch().user_id)

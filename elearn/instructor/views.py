@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from elearn.grades.language import gradebook_language
 from elearn.grades.outbox import requeue_parked
 from elearn.grades.worker import kick_inline
 from elearn.instructor import people, roster
+from elearn.instructor.forms import CourseLanguageForm, ExtraTimeForm, QuizSettingsForm
 from elearn.instructor.models import RosterSync
 from elearn.instructor.results import item_analysis, learner_results, placement_summary, problem_deliveries
 from elearn.launch.models import Context, LaunchSession, ResourceLink, User
@@ -116,21 +117,11 @@ def save_settings():
     """Attempt limit, wait, counting rule, time limit and review policy for this placement."""
     require_genuine_form()
     link, module = _placement()
-    form = request.form
-
-    def number(name: str) -> int | None:
-        """A whole number from the form; blank means none."""
-        value = form.get(name, "").strip()
-        if not value:
-            return None
-        if not value.isdigit():
-            raise ValueError(name)
-        return int(value)
-
+    form = QuizSettingsForm()
     try:
-        values = {"attempt_limit": number("attempt_limit"), "wait_minutes": number("wait_minutes") or 0,
-                  "time_limit_minutes": number("time_limit_minutes"),
-                  "counting": form.get("counting", "highest"), "review": form.get("review", "after_passing")}
+        if not form.validate():
+            raise ValueError(next(iter(form.errors)))
+        values = form.values()
         QuizSettings.from_quiz(module.current_version.quiz, **values)
     except (QuizError, ValueError) as error:
         message = error.translate(_) if isinstance(error, QuizError) else _("Give whole numbers, or leave blank.")
@@ -149,9 +140,9 @@ def save_extra_time():
     multiplier of the time limit, 1 to 4."""
     require_genuine_form()
     link, _module = _placement()
-    try:
-        sub, multiplier = request.form["person"], float(request.form["multiplier"].replace(",", "."))
-    except (KeyError, ValueError):
+    form = ExtraTimeForm()
+    sub, multiplier = form.person.data, form.factor()
+    if not form.validate() or multiplier is None:
         abort(400, description="person and multiplier are required")
     person = next((p for p in people.course_people(link.context) if p.sub == sub), None) if link.context else None
     if person is None or not 1.0 <= multiplier <= 4.0:
@@ -172,7 +163,7 @@ def save_course_language():
     """The course's language for gradebook column names and score comments (every placement of it)."""
     require_genuine_form()
     link, _module = _placement()
-    lang = request.form.get("language", "")
+    lang = CourseLanguageForm().language.data
     if link.context is None or lang not in current_app.config["LANGUAGES"]:
         return redirect_with("course-language-invalid", "instructor.results")
     link.context.language = lang
