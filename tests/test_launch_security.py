@@ -174,6 +174,16 @@ def test_deep_linking_by_a_learner_is_refused(app, tool, platform, browser):
     _refused(app, resp, 403, "role_required")
 
 
+def test_a_refused_deep_linking_token_stays_spent(app, tool, platform, browser):
+    """The launch POST commits the nonce's use with the launch record; a refusal after validation
+    (a learner's deep-linking request) must still spend it, or the same id_token could be posted again."""
+    action, fields = _authentication_response(browser, platform, role="learner",
+                                              message_type="LtiDeepLinkingRequest")
+    _refused(app, browser.post(action, data=fields), 403, "role_required")
+    again = browser.post(action, data=fields)
+    assert again.status_code == 401 and error_code(again) == "nonce_replayed"
+
+
 def test_error_page_speaks_the_launch_language(app, tool, platform, browser):
     resp = platform.launch(browser, locale="en", mutate=_set(VERSION, "1.2.0"))
     assert 'lang="en"' in resp.text and error_code(resp) == "wrong_version"
