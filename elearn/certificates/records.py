@@ -28,6 +28,10 @@ def grouped(code: str) -> str:
     return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
+# A record's status, as Record.status gives it (the verify page's CSS classes use the same words).
+VALID, CORRECTED, ERASED = "valid", "corrected", "erased"
+
+
 @dataclass
 class Record:
     """A record with its corrections applied, and whether its entries are still intact."""
@@ -45,8 +49,8 @@ class Record:
     def status(self) -> str:
         """'valid', 'corrected' or 'erased' (personal data gone, the record stands)."""
         if self.erased_on is not None or self.subject is None:
-            return "erased"
-        return "corrected" if self.corrections else "valid"
+            return ERASED
+        return CORRECTED if self.corrections else VALID
 
     @property
     def is_participation(self) -> bool:

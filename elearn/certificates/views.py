@@ -80,7 +80,7 @@ def _own_record(code: str):
     record = records.load(code)
     if record is None:
         raise CertificateUnavailable(404, "not_found")
-    if record.status == "erased":
+    if record.status == records.ERASED:
         raise CertificateUnavailable(410, "erased")
     launch = current_launch()
     if record.entry.user_id is None or record.entry.user_id != launch.user_id:
