@@ -13,11 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from elearn.catalog.labels import pick
+from elearn.events import operations as events
+from elearn.events.views import when
 from elearn.extensions import db
 from elearn.selfassessment.models import SelfAssessmentAnswer, SelfAssessmentRound
 from elearn.selfassessment.scoring import WEAK_BELOW, scale_values
@@ -42,11 +44,6 @@ def upcoming_events_for_modules(module_ids: list[str], context_pk: int | None) -
     {"title" (the page's language), "starts_at" (aware), "when" (on the event's own clock),
     "mode", "module_id", "url" (the event's page; url_for adds the launch token)}, listed under each
     weak domain beside the modules' own pages."""
-    from flask import url_for
-
-    from elearn.events import operations as events
-    from elearn.events.views import when
-
     found = []
     for event in events.visible_upcoming(module_ids, context_pk):
         starts, ends = events.local_times(event)
