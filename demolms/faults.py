@@ -32,6 +32,14 @@ class Delay:
     times: int
     start: float = 0.0
     until: float | None = None
+    gate: threading.Event | None = None   # set: the held requests go on at once (Faults.hold)
+
+    def wait(self) -> None:
+        """Hold the request: `seconds`, or until the gate opens, whichever comes first."""
+        if self.gate is not None:
+            self.gate.wait(self.seconds)
+        else:
+            time.sleep(self.seconds)
 
 
 def _window(seconds: float, after: float) -> tuple[float, float]:
@@ -60,6 +68,19 @@ class Faults:
         with self._lock:
             self.delays.append(Delay(prefix, seconds, times))
 
+    def hold(self, prefix: str, at_most: float, times: int = 1) -> threading.Event:
+        """Hold the next `times` requests under `prefix` until the returned event is set (or
+        `at_most` seconds pass): a test decides when the LMS answers, instead of racing a sleep."""
+        gate = threading.Event()
+        with self._lock:
+            self.delays.append(Delay(prefix, at_most, times, gate=gate))
+        return gate
+
+    def arrived(self, prefix: str) -> int:
+        """How many requests under `prefix` have arrived (answered or still held)."""
+        with self._lock:
+            return sum(n for path, n in self.arrivals.items() if path.startswith(prefix))
+
     def fail_for(self, prefix: str, status: int, seconds: float, headers=None, body=None, after: float = 0.0) -> None:
         """Answer `status` to every request under `prefix` for `seconds`, starting `after` seconds from now."""
         start, until = _window(seconds, after)
@@ -78,17 +99,15 @@ class Faults:
             self.faults.clear()
             self.delays.clear()
 
-    def take(self, path: str) -> tuple[float, Fault | None]:
+    def take(self, path: str) -> tuple[Delay | None, Fault | None]:
         """Consume the delay and fault that apply to this request path, if any."""
         with self._lock:
             self.arrivals[path] += 1
             now = time.monotonic()
             self.delays[:] = [d for d in self.delays if d.until is None or d.until > now]
             self.faults[:] = [f for f in self.faults if f.until is None or f.until > now]
-            seconds = 0.0
             delay = next((d for d in self.delays if path.startswith(d.prefix) and d.start <= now), None)
             if delay:
-                seconds = delay.seconds
                 if delay.until is None:
                     delay.times -= 1
                     if delay.times <= 0:
@@ -98,4 +117,4 @@ class Faults:
                 fault.times -= 1
                 if fault.times <= 0:
                     self.faults.remove(fault)
-            return seconds, fault
+            return delay, fault

@@ -53,9 +53,9 @@ def create_platform_blueprint(platform_source, *, name: str = "demolms", hooks: 
     def inject_faults():
         """Apply a pending delay and answer a pending fault, if any."""
         platform = current()
-        seconds, fault = platform.faults.take(relative_path(platform))
-        if seconds:
-            time.sleep(seconds)
+        delay, fault = platform.faults.take(relative_path(platform))
+        if delay:
+            delay.wait()
         if fault:
             body = fault.body if fault.body is not None else {"error": "injected_fault", "status": fault.status}
             if isinstance(body, str):

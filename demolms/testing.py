@@ -196,6 +196,16 @@ class PlatformServer:
         """The next `times` requests under path_prefix wait `seconds` first."""
         self.platform.faults.delay(self._path(path_prefix), seconds, times)
 
+    def hold(self, path_prefix: str, at_most: float, times: int = 1):
+        """The next `times` requests under path_prefix wait until the returned event is set (at
+        most `at_most` seconds): the test, not a sleep, decides when the LMS answers."""
+        return self.platform.faults.hold(self._path(path_prefix), at_most, times)
+
+    def arrived(self, path_prefix: str) -> int:
+        """Requests under path_prefix that have arrived, held ones included (`requests` lists a
+        request only once it is answered)."""
+        return self.platform.faults.arrived(self._path(path_prefix))
+
     def fail_for(self, path_prefix: str, status: int, seconds: float, headers: dict | None = None, body=None,
                  after: float = 0.0) -> None:
         """Every request whose path starts with path_prefix answers `status` for `seconds`, from

@@ -13,7 +13,7 @@ from launch_support import browser, make_browser, tool  # noqa: F401 (fixtures)
 from launch_support import module_platform  # noqa: F401 (one platform per module)
 from quiz_support import begin, launch_learner, loaded, take  # noqa: F401
 
-LMS_SECONDS = 4   # how long the LMS takes to list the line items while the worker holds its lock
+HOLD_AT_MOST = 60   # seconds the LMS holds the worker's line item listing unless the test lets it go
 
 
 def test_learners_of_a_placement_are_not_held_up_while_its_column_is_made(app, loaded, tool, platform, browser):
@@ -22,7 +22,8 @@ def test_learners_of_a_placement_are_not_held_up_while_its_column_is_made(app, l
             pytest.skip("row and advisory locks are PostgreSQL's (TEST_DATABASE_URL)")
     _, lt = launch_learner(platform, browser, resource_link_id="rl-column-lock")
     take(browser, tool, lt)                                    # a score waiting for a column to be made
-    platform.delay(platform.lineitems_url("course-1"), LMS_SECONDS)
+    lineitems = platform.lineitems_url("course-1")
+    answer = platform.hold(lineitems, HOLD_AT_MOST)               # the LMS answers when the test says so
     def deliver():
         with app.app_context():
             deliver_due()
@@ -30,18 +31,19 @@ def test_learners_of_a_placement_are_not_held_up_while_its_column_is_made(app, l
     worker = threading.Thread(target=deliver, daemon=True)
     worker.start()
     try:
-        for _ in range(200):                                   # until the worker is inside the LMS call
-            if any("lineitems" in r["path"] for r in platform.requests):
+        for _ in range(1000):                                  # until the worker is inside the LMS call
+            if platform.arrived(lineitems) or not worker.is_alive():
                 break
             worker.join(0.02)
-        assert worker.is_alive(), "the worker finished before the test could overlap with it"
+        assert platform.arrived(lineitems) and worker.is_alive(), "the worker never reached the LMS call"
         other = make_browser()
         _, lt2 = launch_learner(platform, other, resource_link_id="rl-column-lock", user={"sub": "second"})
         started = begin(other, tool, lt2)
         assert started.status_code == 200
-        # Ordering, not speed: both finished while the worker was still waiting on the LMS.
-        assert worker.is_alive(), "the launch and the start waited for the grade worker's lock"
+        # Ordering, not speed: both finished while the worker was still inside the LMS call (with its
+        # advisory lock held); had they waited for that lock, they would not have finished by now.
+        assert worker.is_alive() and not answer.is_set(), "the launch and the start waited for the grade worker's lock"
     finally:
-        worker.join(LMS_SECONDS + 20)
-    assert not worker.is_alive()
+        answer.set()
+        worker.join(30)
     assert len([s for s in platform.scores]) == 1 and len(platform.lineitems) == 1
