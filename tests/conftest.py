@@ -22,12 +22,14 @@ from elearn import create_app
 from elearn.extensions import db
 
 
-# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too.
-SLOW_KINDS = ("cluster", "atheris")
+# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too. A browser test
+# starts the tool in a thread and Chromium, and walks a whole journey page by page: 2–25 s each, a
+# third of the suite's time in a tenth of its tests.
+SLOW_KINDS = ("cluster", "atheris", "browser")
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Cluster and atheris tests are slow by nature: mark them so."""
+    """Cluster, atheris and browser tests are slow by nature: mark them so."""
     for item in items:
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
             item.add_marker(pytest.mark.slow)
