@@ -1,10 +1,13 @@
 """VBHC Academy: the Flask application factory."""
 from __future__ import annotations
 
+import os
+import secrets
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from elearn.config import Config, DevelopmentConfig
+from elearn.config import ROOT, Config, DevelopmentConfig
 
 
 def create_app(config: dict | type | None = None) -> Flask:
@@ -83,14 +86,10 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 def _is_dev_run() -> bool:
     """The run script sets VBHC_ENV=development for the embedded default."""
-    import os
-
     return os.environ.get("VBHC_ENV", "") == "development"
 
 
 def _migrations_dir():
-    from elearn.config import ROOT
-
     return ROOT / "migrations"
 
 
@@ -99,14 +98,10 @@ def _require_secret_key(app: Flask) -> None:
     if app.config.get("SECRET_KEY"):
         return
     if app.config.get("TESTING") or app.config.get("DEMO_LMS") or app.debug:
-        from elearn.config import ROOT
-
         # A per-checkout random secret kept out of git, so that local sessions survive restarts.
         path = ROOT / "instance" / "secret_key"
         path.parent.mkdir(exist_ok=True)
         if not path.exists():
-            import secrets
-
             path.write_text(secrets.token_hex(32))
         app.config["SECRET_KEY"] = path.read_text().strip()
         return

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import redis
 from cryptography.hazmat.primitives import serialization
 from flask_sqlalchemy.session import Session
 from jwcrypto.jwk import JWK
@@ -22,12 +23,14 @@ from elearn import create_app
 from elearn.extensions import db
 
 
-# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too.
-SLOW_KINDS = ("cluster", "atheris")
+# Markers that imply `slow`, so `-m "not slow"` (the inner loop) leaves them out too. A browser test
+# starts the tool in a thread and Chromium, and walks a whole journey page by page: 2–25 s each, a
+# third of the suite's time in a tenth of its tests.
+SLOW_KINDS = ("cluster", "atheris", "browser")
 
 
 def pytest_collection_modifyitems(items) -> None:
-    """Cluster and atheris tests are slow by nature: mark them so."""
+    """Cluster, atheris and browser tests are slow by nature: mark them so."""
     for item in items:
         if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
             item.add_marker(pytest.mark.slow)
@@ -247,6 +250,7 @@ def app(request, app_config, _schema) -> Iterator:
     app = create_app(dict(app_config))
     with app.app_context():
         _schema.ensure_empty()
+    _empty_redis(app_config)
     if "db" in request.fixturenames:
         with _rolled_back(app):
             yield app
@@ -256,6 +260,21 @@ def app(request, app_config, _schema) -> Iterator:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _empty_redis(config: dict) -> None:
+    """Drop this worker's keys from the test Redis, as the tables are emptied: ids restart with
+    every test, so an access token cached for platform 1 by an earlier test (another platform,
+    another key) would otherwise be sent to this test's platform 1 and refused."""
+    if not config.get("REDIS_URL"):
+        return
+    client = redis.Redis.from_url(config["REDIS_URL"])
+    try:
+        keys = list(client.scan_iter(config["LTI_REDIS_PREFIX"] + "*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture(name="db")

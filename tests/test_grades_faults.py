@@ -162,8 +162,8 @@ def test_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(loaded, to
     platform.delay(url[len(platform.issuer):] + "/scores", 2.0)      # the score POST hangs for 2 s
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=app_config["SECRET_KEY"],
                GRADES_LEASE_SECONDS="1", FLASK_APP="elearn")
-    if app_config.get("REDIS_URL"):
-        env["REDIS_URL"] = app_config["REDIS_URL"]
+    if app_config.get("REDIS_URL"):   # the worker shares this test's Redis keys (its token cache)
+        env.update(REDIS_URL=app_config["REDIS_URL"], LTI_REDIS_PREFIX=app_config["LTI_REDIS_PREFIX"])
     worker = subprocess.Popen([sys.executable, "-m", "flask", "grades", "run", "--poll", "0.2"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -3,7 +3,9 @@ control socket of their own (gunicorn's default is one path per user, which they
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,15 +37,24 @@ def _control_socket(log: Path, proc: subprocess.Popen) -> str:
     raise AssertionError(log.read_text())
 
 
-def test_two_instances_on_one_host_keep_their_own_control_socket(tmp_path):
+@pytest.fixture
+def home():
+    """A short HOME for the instances: a socket path has at most 107 bytes, and pytest's tmp_path
+    under xdist (/tmp/pytest-of-root/pytest-N/popen-gwN/test_…0/.gunicorn/…) is longer than that."""
+    path = Path(tempfile.mkdtemp(prefix="gc-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_two_instances_on_one_host_keep_their_own_control_socket(tmp_path, home):
     database_url = f"sqlite:///{tmp_path / 'tool.sqlite3'}"
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"instance-{n}.log" for n in (0, 1)]
-    procs = [_serve(port, tmp_path, log, database_url) for port, log in zip(ports, logs)]
+    procs = [_serve(port, home, log, database_url) for port, log in zip(ports, logs)]
     try:
         sockets = [_control_socket(log, proc) for log, proc in zip(logs, procs)]
         assert sockets[0] != sockets[1]
-        assert all(Path(path).parent == tmp_path / ".gunicorn" and str(port) in path
+        assert all(Path(path).parent == home / ".gunicorn" and str(port) in path
                    for path, port in zip(sockets, ports))
         for path, port, proc in zip(sockets, ports, procs):      # each socket answers for its own instance
             status = subprocess.run([str(BIN / "gunicornc"), "-s", path, "-c", "show stats", "-j"],

@@ -1,6 +1,8 @@
 """`flask --app elearn lti …`: registrations and keys."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
@@ -40,8 +42,6 @@ def _base_url() -> str:
 @click.option("--days", default=7, show_default=True, help="How long the URL stays valid.")
 def registration_url(days: int):
     """Print a one-time URL to paste into an LMS for LTI Dynamic Registration."""
-    from datetime import timedelta
-
     token = dynreg.create_registration_token(db.session, timedelta(days=days))
     db.session.commit()
     with current_app.test_request_context(base_url=_base_url()):

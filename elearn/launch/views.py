@@ -1,6 +1,8 @@
 """LTI endpoints of the tool: OIDC login, launch, JWKS (registration pages: registration_views)."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 
@@ -65,8 +67,6 @@ def login():
 
 def _nonce_of(url: str) -> str:
     """The nonce in the authentication request URL."""
-    from urllib.parse import parse_qs, urlsplit
-
     return parse_qs(urlsplit(url).query).get("nonce", [""])[0]
 
 
