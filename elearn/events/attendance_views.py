@@ -17,6 +17,7 @@ from elearn.extensions import db
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
+from elearn.refusal import Refusal
 
 
 def _organised_event(event_id: int) -> Event:
@@ -81,21 +82,27 @@ def checkin(event_id: int):
     launch = current_launch()
     code = request.args.get("c", "")
     if launch is None:
-        return render_template("events/checkin.html", item=shown(event, None), code=code, needs_launch=True), 401
+        # The page keeps the scanned code: after opening the module from the LMS the attendee scans again.
+        raise Refusal(401, "launch_required", template="events/checkin.html", item=shown(event, None), code=code,
+                      needs_launch=True)
     try:
         attendance.read_code(code, event)
     except attendance.CheckInRefused as refused:
-        return _refused(event, refused)
+        raise CheckInRefusal(event, refused) from None
     return render_template("events/checkin.html", item=shown(event, launch.user_id), code=code,
                            already=attendance.of(event.id, launch.user_id) is not None)
 
 
-def _refused(event: Event, refused: attendance.CheckInRefused):
-    """The check-in page with the refusal; nothing was written."""
-    launch = current_launch()
-    status = 409 if refused.reason in ("already", "closed", "not-enrolled") else 400
-    return render_template("events/checkin.html", item=shown(event, launch.user_id if launch else None), code="",
-                           refused=refusal(refused.reason), reason=refused.reason), status
+class CheckInRefusal(Refusal):
+    """A check-in the rules refuse, on the check-in page that says why (its reason is the refusal's code);
+    nothing was written. A code that is fine but not now (already, closed, not enrolled) is a conflict."""
+
+    def __init__(self, event: Event, refused: attendance.CheckInRefused) -> None:
+        launch = current_launch()
+        status = 409 if refused.reason in ("already", "closed", "not-enrolled") else 400
+        super().__init__(status, refused.reason, template="events/checkin.html",
+                         item=shown(event, launch.user_id if launch else None), code="",
+                         refused=refusal(refused.reason), reason=refused.reason)
 
 
 @bp.post("/<int:event_id>/check-in")
@@ -108,12 +115,12 @@ def checkin_confirm(event_id: int):
         attendance.check_in(event, current_launch().user_id, request.form.get("c", ""))
         after_attendance(event, current_launch().user_id)
     except attendance.CheckInRefused as refused:
-        return _refused(event, refused)
+        raise CheckInRefusal(event, refused) from None
     except Exception:   # the same person twice at the same moment: the unique row refused the second
         db.session.rollback()
         if attendance.of(event.id, current_launch().user_id) is None:
             raise
-        return _refused(event, attendance.CheckInRefused("already"))
+        raise CheckInRefusal(event, attendance.CheckInRefused("already")) from None
     return render_template("events/checkin.html", item=shown(event, current_launch().user_id), code="",
                            checked_in=True, records=_records(event))
 

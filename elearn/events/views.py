@@ -22,6 +22,7 @@ from elearn.launch.models import ResourceLink, User
 from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
+from elearn.refusal import Refusal
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 MODE_NAMES = dict(labels.MODES, webinar=_l("Webinar"))
@@ -96,12 +97,21 @@ def enrol(event_id: int):
     try:
         row = ops.enrol(event.id, launch.user_id, launch.resource_link_pk, user.email if mail.configured() else None)
     except ops.EnrolmentRefused as refused:
-        message = _("This event has ended.") if refused.reason == "ended" else _("This event is cancelled.")
-        return render_template("events/event.html", item=shown(event, launch.user_id), mail_on=mail.configured(),
-                               refused=message, mail_failed=False, **_accreditation(event)), 409
+        raise EnrolmentRefusal(event, refused.reason) from None
     failed = row.status == ENROLLED and not _confirm(event, row, user)
     return redirect_with("event-enrolled" if row.status == ENROLLED else "event-waiting", "events.event_page",
                          event_id=event.id, **({"mail": "failed"} if failed else {}))
+
+
+class EnrolmentRefusal(Refusal):
+    """An enrolment the event no longer takes (ended or cancelled), on the event's own page that says so."""
+
+    def __init__(self, event: Event, reason: str) -> None:
+        launch = current_launch()
+        message = _("This event has ended.") if reason == "ended" else _("This event is cancelled.")
+        super().__init__(409, f"event_{reason}", template="events/event.html",
+                         item=shown(event, launch.user_id if launch else None), mail_on=mail.configured(),
+                         refused=message, mail_failed=False, **_accreditation(event))
 
 
 def _confirm(event: Event, row, user: User) -> bool:
