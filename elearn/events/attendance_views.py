@@ -11,6 +11,7 @@ from elearn.accreditation import ledger
 from elearn.catalog.models import live_module
 from elearn.events import attendance
 from elearn.events.attendance_records import after_attendance
+from elearn.events.forms import CORRECTION, CheckInForm, CorrectionForm
 from elearn.events.models import ATTENDANCE_STATES, ENROLLED, Enrolment, Event
 from elearn.events.views import _event_or_404, bp, shown
 from elearn.extensions import db
@@ -111,8 +112,11 @@ def checkin_confirm(event_id: int):
     """Record the attendee's presence (once) from a valid code."""
     require_genuine_form()
     event = _event_or_404(event_id)
+    form = CheckInForm()
+    if not form.validate():         # no code, or one far too long to be signed by us
+        raise CheckInRefusal(event, attendance.CheckInRefused("forged"))
     try:
-        attendance.check_in(event, current_launch().user_id, request.form.get("c", ""))
+        attendance.check_in(event, current_launch().user_id, form.c.data)
         after_attendance(event, current_launch().user_id)
     except attendance.CheckInRefused as refused:
         raise CheckInRefusal(event, refused) from None
@@ -139,26 +143,33 @@ def attendance_list(event_id: int):
     error = None
     if request.method == "POST":
         require_genuine_form()
-        launch = current_launch()
-        try:
-            user_id = int(request.form.get("user_id", ""))
-        except ValueError:
-            abort(400, description="user_id is required")
-        if attendance_of_enrolled(event, user_id) is None:
-            abort(404, description="no such learner at this event")
-        try:
-            attendance.correct(event, user_id, request.form.get("state", ""), request.form.get("late_minutes"),
-                               request.form.get("left_early_minutes"), by=launch.user_name or f"user {launch.user_id}")
-            after_attendance(event, user_id, by=launch.user_name or f"user {launch.user_id}")
-        except attendance.CorrectionInvalid as invalid:
-            db.session.rollback()
-            error = {"user_id": user_id, "field": invalid.field,
-                     "message": _("Choose present, absent, arrived late or left early; late and early need their "
-                                  "minutes, from 1 to the length of the event.")}
+        error = _correct(event, CorrectionForm())
     rows = [(enrolment, attendance.of(event.id, enrolment.user_id)) for enrolment in _enrolled(event)]
     return render_template("events/attendance.html", item=shown(event, None), rows=rows, states=ATTENDANCE_STATES,
                            planned=attendance.planned_minutes(event), minutes=attendance.attended_minutes,
                            changes=attendance.changes(event.id), error=error), 422 if error else 200
+
+
+def _correct(event: Event, form: CorrectionForm) -> dict | None:
+    """Apply the organiser's correction; the error to show in the learner's row (with what was typed)
+    when it is refused, None when it is saved. A form without a learner of the event is not ours: 400/404."""
+    if not form.user_id.validate(form):
+        abort(400, description="user_id is required")
+    user_id, launch = form.user_id.data, current_launch()
+    if attendance_of_enrolled(event, user_id) is None:
+        abort(404, description="no such learner at this event")
+    refused = form.first_error() if not form.validate() else None
+    if refused is None:
+        by = launch.user_name or f"user {launch.user_id}"
+        try:
+            attendance.correct(event, user_id, form.state.data, form.late_minutes.data, form.left_early_minutes.data,
+                               by=by)
+            after_attendance(event, user_id, by=by)
+            return None
+        except attendance.CorrectionInvalid as invalid:
+            db.session.rollback()
+            refused = {"field": invalid.field, "message": str(CORRECTION)}
+    return dict(refused, user_id=user_id, typed=form.typed())
 
 
 def _enrolled(event: Event) -> list[Enrolment]:
