@@ -6,9 +6,10 @@ times exist in the time zone, the end follows the start and a location or link i
 `operations.checked`, which course files pass through too. `first_error()` is what the page shows:
 one field, one sentence, in the interface language.
 
-FlaskForm's own CSRF token is off in these forms: the app's CSRFProtect checks every POST, and
-`require_genuine_form` (launched pages) or `admin_required` (the administrator's) checks the form's
-token before a form is read; a second token would only be a second name for the same check.
+FlaskForm's own CSRF token is off in these forms: the app checks it explicitly before a form is read
+(WTF_CSRF_CHECK_DEFAULT is off, see elearn.config) — `require_genuine_form` on launched pages, which
+also takes the launch token of an LMS iframe whose cookies are blocked, and `admin_required` on the
+administrator's. FlaskForm's own check would refuse exactly those launch-token forms.
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ class _Form(FlaskForm):
     """A form whose page shows its first wrong field (`ERROR_FIELDS` renames a field for the page)."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form / admin_required (module docstring)
+        csrf = False            # require_genuine_form / admin_required check it first (module docstring)
 
     ERROR_FIELDS: dict[str, str] = {}
 
