@@ -190,6 +190,22 @@ def test_instructor_form_refuses_bad_input_keeps_what_was_typed_and_writes_nothi
         assert db.session.scalar(select(func.count()).select_from(Event).filter_by(source="instructor")) == 0
 
 
+@pytest.mark.parametrize("change, field", [
+    ({"mode": "party"}, "mode"),
+    ({"capacity": "many"}, "capacity"),
+    ({"capacity": ""}, "capacity"),
+    ({"organiser": "   "}, "organiser"),
+    ({"description_nl": ""}, "description_nl"),
+])
+def test_instructor_form_fields_refuse_what_they_can_tell_alone(with_events, tool, platform, change, field):
+    browser, lt = _instructor(platform)
+    resp = browser.post(f"{tool.url}/events/manage", data=dict(GOOD_FORM, lt=lt, **change))
+    assert resp.status_code == 422 and f'data-field="{field}"' in resp.text
+    assert 'value="Werkatelier uitkomsten"' in resp.text and "Measuring outcomes in practice." in resp.text
+    with with_events.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event).filter_by(source="instructor")) == 0
+
+
 def test_instructor_creates_an_event_learners_then_see(with_events, tool, platform):
     browser, lt = _instructor(platform)
     assert "Value workshop" in browser.get(f"{tool.url}/events/manage", params={"lt": lt}).text

@@ -84,3 +84,32 @@ def test_an_event_of_a_course_shows_on_the_pages_of_its_modules_only(loaded, run
         assert "Outcomes masterclass" not in elsewhere.text
     finally:
         platform.stop()
+
+
+def test_admin_event_form_refuses_a_bad_accreditation_field_and_keeps_what_was_typed(loaded, runner, live_server):
+    browser, _ = _signed_in(runner, live_server)
+    page = browser.get(f"{live_server.url}/admin/events")
+    for change, field, words in (({"min_percent": "most"}, "register", "whole percentage"),
+                                 ({"min_percent": "120"}, "register", "whole percentage"),
+                                 ({"register": "nowhere"}, "register", "Choose a register"),
+                                 ({"accreditation_id": " "}, "register", "Choose a register"),
+                                 ({"points": "six"}, "register", "Points must be"),
+                                 ({"owner": "teacher:x"}, "module", "module or a course"),
+                                 ({"capacity": "x"}, "capacity", "whole number of places")):
+        resp = browser.post(f"{live_server.url}/admin/events", data=dict(FORM, csrf_token=_csrf(page.text), **change))
+        assert resp.status_code == 422 and f'data-field="{field}"' in resp.text, (change, resp.text[:300])
+        assert words in resp.text and 'value="Outcomes masterclass"' in resp.text, change
+    with loaded.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Event)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Activity)) == 0
+
+
+def test_admin_event_points_take_a_decimal_comma_and_the_default_minimum(loaded, runner, live_server):
+    browser, _ = _signed_in(runner, live_server)
+    page = browser.get(f"{live_server.url}/admin/events")
+    form = {key: value for key, value in FORM.items() if key not in ("min_percent", "prorate")}
+    saved = browser.post(f"{live_server.url}/admin/events", data=dict(form, points="1,5", csrf_token=_csrf(page.text)))
+    assert saved.status_code == 200
+    with loaded.app_context():
+        activity = db.session.scalar(select(Activity))
+        assert activity.points == 1.5 and activity.rule == {"attendance": {"min_percent": 80, "prorate": False}}

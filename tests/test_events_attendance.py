@@ -293,3 +293,31 @@ def test_three_successive_corrections_chain_and_the_latest_points_count_everywhe
     assert "2.75" in text and "accreditation" in text, text[:500]
     verify = ann.get(f"{tool.url}/verify/{code}", params={"lang": "en"})
     assert 'data-status="corrected"' in verify.text and "2.75 accreditation" in verify.text
+
+
+def test_a_check_in_without_a_code_or_with_an_overlong_one_is_refused_and_writes_nothing(with_events, tool, platform):
+    event = event_id(with_events)
+    happening_now(with_events, event)
+    ann, lt = enrolled(platform, tool, event, "ann", "Ann Arts")
+    for posted in ({}, {"c": ""}, {"c": "A" * 5000}):
+        resp = ann.post(f"{tool.url}/events/{event}/check-in", data=dict(posted, lt=lt))
+        assert resp.status_code == 400 and 'data-reason="forged"' in resp.text, posted
+        assert "not a valid check-in code" in resp.text
+    assert _counts(with_events) == (0, 0)
+
+
+def test_a_refused_correction_shows_the_field_and_keeps_what_the_organiser_typed(with_events, tool, platform):
+    event = event_id(with_events)
+    enrolled(platform, tool, event, "ann", "Ann Arts")
+    ivo, ivo_lt = organiser(platform)
+    resp = ivo.post(f"{tool.url}/events/{event}/attendance",
+                    data={"lt": ivo_lt, "user_id": _user_id(with_events, "ann"), "state": "late",
+                          "late_minutes": "ten", "left_early_minutes": "0"})
+    assert resp.status_code == 422 and 'data-field="late_minutes"' in resp.text
+    assert "late and early need their minutes" in resp.text
+    row = resp.text[resp.text.index('data-user="ann"'):]
+    assert '<option value="late" selected>' in row and 'name="late_minutes" value="ten"' in row
+    assert _counts(with_events) == (0, 0)
+    for bad_id in ("", "ann"):                                            # not a learner's id: not our form
+        assert ivo.post(f"{tool.url}/events/{event}/attendance",
+                        data={"lt": ivo_lt, "user_id": bad_id, "state": "present"}).status_code == 400

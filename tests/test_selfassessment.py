@@ -88,6 +88,13 @@ def test_anonymous_submission_shows_results_and_stores_nothing(loaded, client):
         assert db.session.scalar(select(func.count()).select_from(SelfAssessmentResult)) == 0
 
 
+@pytest.mark.usefixtures("db")
+def test_before_the_first_load_the_page_and_a_post_say_it_is_not_loaded(client):
+    for resp in (client.get("/self-assessment?lang=en"), client.post("/self-assessment?lang=en", data={"q-x": "1"})):
+        assert resp.status_code == 503
+        assert "The self-assessment is not loaded yet" in resp.get_data(as_text=True)
+
+
 def test_submission_without_csrf_token_is_refused(loaded, client):
     with loaded.app_context():
         definition = get_document("self-assessment")

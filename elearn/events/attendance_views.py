@@ -11,12 +11,14 @@ from elearn.accreditation import ledger
 from elearn.catalog.models import live_module
 from elearn.events import attendance
 from elearn.events.attendance_records import after_attendance
+from elearn.events.forms import CORRECTION, CheckInForm, CorrectionForm
 from elearn.events.models import ATTENDANCE_STATES, ENROLLED, Enrolment, Event
 from elearn.events.views import _event_or_404, bp, shown
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink
 from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
+from elearn.refusal import Refusal
 
 
 def _organised_event(event_id: int) -> Event:
@@ -81,21 +83,27 @@ def checkin(event_id: int):
     launch = current_launch()
     code = request.args.get("c", "")
     if launch is None:
-        return render_template("events/checkin.html", item=shown(event, None), code=code, needs_launch=True), 401
+        # The page keeps the scanned code: after opening the module from the LMS the attendee scans again.
+        raise Refusal(401, "launch_required", template="events/checkin.html", item=shown(event, None), code=code,
+                      needs_launch=True)
     try:
         attendance.read_code(code, event)
     except attendance.CheckInRefused as refused:
-        return _refused(event, refused)
+        raise CheckInRefusal(event, refused) from None
     return render_template("events/checkin.html", item=shown(event, launch.user_id), code=code,
                            already=attendance.of(event.id, launch.user_id) is not None)
 
 
-def _refused(event: Event, refused: attendance.CheckInRefused):
-    """The check-in page with the refusal; nothing was written."""
-    launch = current_launch()
-    status = 409 if refused.reason in ("already", "closed", "not-enrolled") else 400
-    return render_template("events/checkin.html", item=shown(event, launch.user_id if launch else None), code="",
-                           refused=refusal(refused.reason), reason=refused.reason), status
+class CheckInRefusal(Refusal):
+    """A check-in the rules refuse, on the check-in page that says why (its reason is the refusal's code);
+    nothing was written. A code that is fine but not now (already, closed, not enrolled) is a conflict."""
+
+    def __init__(self, event: Event, refused: attendance.CheckInRefused) -> None:
+        launch = current_launch()
+        status = 409 if refused.reason in ("already", "closed", "not-enrolled") else 400
+        super().__init__(status, refused.reason, template="events/checkin.html",
+                         item=shown(event, launch.user_id if launch else None), code="",
+                         refused=refusal(refused.reason), reason=refused.reason)
 
 
 @bp.post("/<int:event_id>/check-in")
@@ -104,16 +112,19 @@ def checkin_confirm(event_id: int):
     """Record the attendee's presence (once) from a valid code."""
     require_genuine_form()
     event = _event_or_404(event_id)
+    form = CheckInForm()
+    if not form.validate():         # no code, or one far too long to be signed by us
+        raise CheckInRefusal(event, attendance.CheckInRefused("forged"))
     try:
-        attendance.check_in(event, current_launch().user_id, request.form.get("c", ""))
+        attendance.check_in(event, current_launch().user_id, form.c.data)
         after_attendance(event, current_launch().user_id)
     except attendance.CheckInRefused as refused:
-        return _refused(event, refused)
+        raise CheckInRefusal(event, refused) from None
     except Exception:   # the same person twice at the same moment: the unique row refused the second
         db.session.rollback()
         if attendance.of(event.id, current_launch().user_id) is None:
             raise
-        return _refused(event, attendance.CheckInRefused("already"))
+        raise CheckInRefusal(event, attendance.CheckInRefused("already")) from None
     return render_template("events/checkin.html", item=shown(event, current_launch().user_id), code="",
                            checked_in=True, records=_records(event))
 
@@ -132,26 +143,33 @@ def attendance_list(event_id: int):
     error = None
     if request.method == "POST":
         require_genuine_form()
-        launch = current_launch()
-        try:
-            user_id = int(request.form.get("user_id", ""))
-        except ValueError:
-            abort(400, description="user_id is required")
-        if attendance_of_enrolled(event, user_id) is None:
-            abort(404, description="no such learner at this event")
-        try:
-            attendance.correct(event, user_id, request.form.get("state", ""), request.form.get("late_minutes"),
-                               request.form.get("left_early_minutes"), by=launch.user_name or f"user {launch.user_id}")
-            after_attendance(event, user_id, by=launch.user_name or f"user {launch.user_id}")
-        except attendance.CorrectionInvalid as invalid:
-            db.session.rollback()
-            error = {"user_id": user_id, "field": invalid.field,
-                     "message": _("Choose present, absent, arrived late or left early; late and early need their "
-                                  "minutes, from 1 to the length of the event.")}
+        error = _correct(event, CorrectionForm())
     rows = [(enrolment, attendance.of(event.id, enrolment.user_id)) for enrolment in _enrolled(event)]
     return render_template("events/attendance.html", item=shown(event, None), rows=rows, states=ATTENDANCE_STATES,
                            planned=attendance.planned_minutes(event), minutes=attendance.attended_minutes,
                            changes=attendance.changes(event.id), error=error), 422 if error else 200
+
+
+def _correct(event: Event, form: CorrectionForm) -> dict | None:
+    """Apply the organiser's correction; the error to show in the learner's row (with what was typed)
+    when it is refused, None when it is saved. A form without a learner of the event is not ours: 400/404."""
+    if not form.user_id.validate(form):
+        abort(400, description="user_id is required")
+    user_id, launch = form.user_id.data, current_launch()
+    if attendance_of_enrolled(event, user_id) is None:
+        abort(404, description="no such learner at this event")
+    refused = form.first_error() if not form.validate() else None
+    if refused is None:
+        by = launch.user_name or f"user {launch.user_id}"
+        try:
+            attendance.correct(event, user_id, form.state.data, form.late_minutes.data, form.left_early_minutes.data,
+                               by=by)
+            after_attendance(event, user_id, by=by)
+            return None
+        except attendance.CorrectionInvalid as invalid:
+            db.session.rollback()
+            refused = {"field": invalid.field, "message": str(CORRECTION)}
+    return dict(refused, user_id=user_id, typed=form.typed())
 
 
 def _enrolled(event: Event) -> list[Enrolment]:

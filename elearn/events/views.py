@@ -16,12 +16,14 @@ from elearn.catalog.models import live_module
 from elearn.events import ical, mail
 from elearn.events import operations as ops
 from elearn.events.attendance import activities_of
+from elearn.events.forms import EventForm, message_for
 from elearn.events.models import ENROLLED, MODES, WAITING, Enrolment, Event
 from elearn.extensions import db
 from elearn.launch.models import ResourceLink, User
 from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
+from elearn.refusal import Refusal
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 MODE_NAMES = dict(labels.MODES, webinar=_l("Webinar"))
@@ -96,12 +98,21 @@ def enrol(event_id: int):
     try:
         row = ops.enrol(event.id, launch.user_id, launch.resource_link_pk, user.email if mail.configured() else None)
     except ops.EnrolmentRefused as refused:
-        message = _("This event has ended.") if refused.reason == "ended" else _("This event is cancelled.")
-        return render_template("events/event.html", item=shown(event, launch.user_id), mail_on=mail.configured(),
-                               refused=message, mail_failed=False, **_accreditation(event)), 409
+        raise EnrolmentRefusal(event, refused.reason) from None
     failed = row.status == ENROLLED and not _confirm(event, row, user)
     return redirect_with("event-enrolled" if row.status == ENROLLED else "event-waiting", "events.event_page",
                          event_id=event.id, **({"mail": "failed"} if failed else {}))
+
+
+class EnrolmentRefusal(Refusal):
+    """An enrolment the event no longer takes (ended or cancelled), on the event's own page that says so."""
+
+    def __init__(self, event: Event, reason: str) -> None:
+        launch = current_launch()
+        message = _("This event has ended.") if reason == "ended" else _("This event is cancelled.")
+        super().__init__(409, f"event_{reason}", template="events/event.html",
+                         item=shown(event, launch.user_id if launch else None), mail_on=mail.configured(),
+                         refused=message, mail_failed=False, **_accreditation(event))
 
 
 def _confirm(event: Event, row, user: User) -> bool:
@@ -157,34 +168,6 @@ def _placement_module():
     return module
 
 
-def _form_fields(form) -> ops.EventFields:
-    """The event form as EventFields."""
-    return ops.EventFields(
-        mode=form.get("mode", ""), title={"nl": form.get("title_nl", ""), "en": form.get("title_en", "")},
-        description={"nl": form.get("description_nl", ""), "en": form.get("description_en", "")},
-        starts=form.get("starts", ""), ends=form.get("ends", ""), timezone=form.get("timezone", "").strip(),
-        location=form.get("location"), online_url=form.get("online_url"), capacity=form.get("capacity", ""),
-        organiser=form.get("organiser", ""))
-
-
-def form_message(error: ops.EventInvalid) -> str:
-    """The refusal in the interface language (the field is named by the form)."""
-    messages = {
-        "mode": _("Choose the kind of event."),
-        "title_nl": _("Give the title in Dutch."), "title_en": _("Give the title in English."),
-        "description_nl": _("Give the description in Dutch."), "description_en": _("Give the description in English."),
-        "timezone": _("This time zone does not exist; use a name such as Europe/Amsterdam."),
-        "starts": _("The start is not a date and time that exists in this time zone."),
-        "ends": _("The end must be a date and time after the start, at most two weeks later."),
-        "location": _("Give a location or an online link."),
-        "online_url": _("The online link must start with https://."),
-        "capacity": _("The capacity is a whole number of places, from 1 to 10000."),
-        "organiser": _("Name the organiser."),
-        "module": _("An event belongs to a module or a course."),
-    }
-    return messages.get(error.field, str(error))
-
-
 @bp.route("/manage", methods=["GET", "POST"])
 @launch_required("instructor")
 def manage():
@@ -194,15 +177,17 @@ def manage():
     error, values = None, {}
     if request.method == "POST":
         require_genuine_form()
-        values = request.form
-        try:
-            ops.create(_form_fields(request.form), source="instructor", created_by=launch.user_name or f"user {launch.user_id}",
-                       module_id=module.id, organiser_user_id=launch.user_id, context_pk=launch.context_pk)
-            db.session.commit()
-            return redirect_with("event-created", "events.manage")
-        except ops.EventInvalid as invalid:
-            db.session.rollback()
-            error = {"field": invalid.field, "message": form_message(invalid)}
+        values, form = request.form, EventForm()      # the page is filled again with what was typed
+        error = form.first_error() if not form.validate() else None
+        if error is None:
+            try:
+                ops.create(form.fields(), source="instructor", created_by=launch.user_name or f"user {launch.user_id}",
+                           module_id=module.id, organiser_user_id=launch.user_id, context_pk=launch.context_pk)
+                db.session.commit()
+                return redirect_with("event-created", "events.manage")
+            except ops.EventInvalid as invalid:
+                db.session.rollback()
+                error = {"field": invalid.field, "message": message_for(invalid)}
     items = [dict(shown(e, None), people=_people(e)) for e in ops.upcoming(module.id)]
     return render_template("events/manage.html", module=module, title=pick(module.current_version.content["title"]),
                            items=items, modes=MODES, error=error, values=values,

@@ -36,10 +36,9 @@ class AttemptRefused(QuizError, Refusal):
 
     def __init__(self, status: int, code: str, msgid: str, **params: Any) -> None:
         """Remember the status as well as the message."""
+        Refusal.__init__(self, status, code, msgid, template="quizzes/refused.html", params=params)
+        # Second, so that str() and args are the QuizError's message, as for every other QuizError.
         QuizError.__init__(self, code, msgid, **params)
-        # Refusal.__init__ would set `code`, which QuizError reads from its Message.
-        self.status, self.msgid, self.params = status, msgid, params
-        self.template, self.headers, self.context = "quizzes/refused.html", {}, {}
 
     def response(self):
         """The page, with 'Back to the post-test' when the refused URL names the module."""

@@ -30,11 +30,11 @@ SHOWN_ON_RADAR = 4  # the latest rounds drawn over each other; more would be unr
 
 
 class RoundError(Exception):
-    """A round action that cannot be done, with the sentence to show."""
+    """A round action that cannot be done: a stable `code`, the sentence to show and the HTTP status."""
 
-    def __init__(self, message, status: int = 422):
+    def __init__(self, code: str, message, status: int = 422):
         super().__init__(str(message))
-        self.message, self.status = message, status
+        self.code, self.message, self.status = code, message, status
 
 
 def upcoming_events_for_modules(module_ids: list[str], context_pk: int | None) -> list[dict]:
@@ -100,7 +100,7 @@ def round_in(context_pk: int | None, round_id: int) -> SelfAssessmentRound | Non
 def open_round(context_pk: int, user_id: int, title: str, held_on: date, definition_hash: str) -> SelfAssessmentRound:
     """Open a new round; refused while another round of the course is still open."""
     if open_round_of(context_pk) is not None:
-        raise RoundError(_l("A round is still open. Close it before you open the next one."), 409)
+        raise RoundError("round_still_open", _l("A round is still open. Close it before you open the next one."), 409)
     row = SelfAssessmentRound(context_pk=context_pk, title=title, held_on=held_on, opened_by=user_id,
                               definition_hash=definition_hash, opened_at=utcnow())
     db.session.add(row)
@@ -111,7 +111,7 @@ def open_round(context_pk: int, user_id: int, title: str, held_on: date, definit
 def close_round(row: SelfAssessmentRound, definition: dict) -> None:
     """Close an open round and freeze its aggregate; closing a closed round changes nothing."""
     if row.closed_at is not None:
-        raise RoundError(_l("This round is already closed."), 409)
+        raise RoundError("round_closed", _l("This round is already closed."), 409)
     answers = [a.answers for a in answers_of_round(row.id)]
     row.aggregate, row.closed_at = aggregate(definition, answers), utcnow()
     db.session.commit()
@@ -135,7 +135,7 @@ def own_answer(round_id: int, user_id: int) -> SelfAssessmentAnswer | None:
 def save_answer(row: SelfAssessmentRound, user_id: int, answers: dict, scores: dict) -> None:
     """Store or replace a learner's answers while the round is open."""
     if row.closed_at is not None:
-        raise RoundError(_l("This round is closed; answers can no longer be given or changed."), 409)
+        raise RoundError("answers_closed", _l("This round is closed; answers can no longer be given or changed."), 409)
     mine = own_answer(row.id, user_id)
     if mine is None:
         mine = SelfAssessmentAnswer(round_id=row.id, user_id=user_id)

@@ -9,9 +9,10 @@ from elearn.catalog.labels import content_lang
 from elearn.launch.session import current_launch, launch_required
 from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
+from elearn.refusal import Refusal
 from elearn.selfassessment import rounds as ops
 from elearn.selfassessment.scoring import WEAK_BELOW, recommended_modules, read_answers, score
-from elearn.selfassessment.views import current_definition
+from elearn.selfassessment.views import loaded_definition
 
 bp = Blueprint("selfassessment_team", __name__, url_prefix="/self-assessment/team")
 
@@ -22,14 +23,6 @@ def _team() -> int:
     if launch.context_pk is None:
         abort(404, description="this launch has no LMS course")
     return launch.context_pk
-
-
-def _loaded_definition() -> tuple[dict, str]:
-    """self-assessment.yaml as loaded; 503 before the first `courses load`."""
-    definition, definition_hash = current_definition()
-    if definition is None:
-        abort(503)
-    return definition, definition_hash
 
 
 def _history(definition: dict, rounds: list, lang: str) -> dict:
@@ -67,11 +60,30 @@ def _render(definition: dict, status: int = 200, **extra):
     return render_template("selfassessment/team.html", **values), status
 
 
+class TeamRefusal(Refusal):
+    """A round action the rules refuse, answered with the team page itself: the sentence above the rounds,
+    and what the person typed (`kept`: the round form, the answers) still in the form."""
+
+    def __init__(self, status: int, code: str, message, definition: dict, **kept) -> None:
+        super().__init__(status, code, template="selfassessment/team.html", **kept)
+        self.definition, self.sentence = definition, message
+
+    @classmethod
+    def of(cls, error: ops.RoundError, definition: dict, **kept) -> "TeamRefusal":
+        """The refusal of a round operation's RoundError."""
+        return cls(error.status, error.code, error.message, definition, **kept)
+
+    def response(self):
+        """The team page of the launch's role, drawn as for any other answer, with the refusal's sentence."""
+        page, status = _render(self.definition, self.status, errors={"round": self.sentence}, **self.context)
+        return page, status, self.headers
+
+
 @bp.get("")
 @launch_required()
 def team():
     """Instructor: open or close a round, the rounds and the team's results. Learner: answer, own rounds."""
-    definition, _hash = _loaded_definition()
+    definition, _hash = loaded_definition()
     return _render(definition)
 
 
@@ -79,7 +91,7 @@ def team():
 @launch_required("instructor")
 def open_round():
     """Open a round for the course (title and date); the form comes back with its errors."""
-    definition, definition_hash = _loaded_definition()
+    definition, definition_hash = loaded_definition()
     require_genuine_form()
     launch = current_launch()
     team = _team()
@@ -89,7 +101,7 @@ def open_round():
     try:
         ops.open_round(team, launch.user_id, values["title"], values["held_on"], definition_hash)
     except ops.RoundError as exc:
-        return _render(definition, exc.status, form=values, errors={"round": exc.message})
+        raise TeamRefusal.of(exc, definition, form=values) from None
     return redirect_with("round-opened", "selfassessment_team.team")
 
 
@@ -97,7 +109,7 @@ def open_round():
 @launch_required("instructor")
 def close_round(round_id: int):
     """Close the course's open round, freezing its team result."""
-    definition, _hash = _loaded_definition()
+    definition, _hash = loaded_definition()
     require_genuine_form()
     row = ops.round_in(_team(), round_id)
     if row is None:
@@ -105,7 +117,7 @@ def close_round(round_id: int):
     try:
         ops.close_round(row, definition)
     except ops.RoundError as exc:
-        return _render(definition, exc.status, errors={"round": exc.message})
+        raise TeamRefusal.of(exc, definition) from None
     return redirect_with("round-closed", "selfassessment_team.team")
 
 
@@ -113,22 +125,22 @@ def close_round(round_id: int):
 @launch_required("learner")
 def answer(round_id: int):
     """A learner's answers to the open round (replacing their earlier ones in it)."""
-    definition, _hash = _loaded_definition()
+    definition, _hash = loaded_definition()
     require_genuine_form()
     launch = current_launch()
     row = ops.round_in(_team(), round_id)
     if row is None:
         abort(404)
     if launch.is_instructor:
-        return _render(definition, 403, errors={"round": _("Instructors open and close rounds; the learners of "
-                                                           "the course answer them.")})
+        raise TeamRefusal(403, "instructors_do_not_answer", _("Instructors open and close rounds; the learners of "
+                                                              "the course answer them."), definition)
     answers, missing = read_answers(definition, request.form)
     if missing:
         return _render(definition, 422, answers=answers, missing=missing)
     try:
         ops.save_answer(row, launch.user_id, answers, {r.id: r.percent for r in score(definition, answers, content_lang())})
     except ops.RoundError as exc:
-        return _render(definition, exc.status, answers=answers, errors={"round": exc.message})
+        raise TeamRefusal.of(exc, definition, answers=answers) from None
     return redirect_with("team-answers-saved", "selfassessment_team.team")
 
 
@@ -136,7 +148,7 @@ def answer(round_id: int):
 @launch_required()
 def round_page(round_id: int):
     """One round: the team's result per domain and question when shown; a learner also sees their own answers."""
-    definition, _hash = _loaded_definition()
+    definition, _hash = loaded_definition()
     launch, lang = current_launch(), content_lang()
     row = ops.round_in(_team(), round_id)
     if row is None:

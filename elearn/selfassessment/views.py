@@ -1,7 +1,7 @@
 """The team self-assessment page: one form, results per domain, radar chart, recommended modules."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from elearn.catalog.labels import content_lang
@@ -9,6 +9,7 @@ from elearn.catalog.models import CatalogDocument
 from elearn.extensions import db
 from elearn.launch.session import current_launch
 from elearn.launch.form_guard import require_genuine_form
+from elearn.refusal import Refusal
 from elearn.selfassessment.models import SelfAssessmentResult
 from elearn.selfassessment.scoring import WEAK_BELOW, read_answers, score
 from lti.models import utcnow
@@ -22,6 +23,14 @@ def current_definition() -> tuple[dict | None, str | None]:
     return (row.data, row.content_hash) if row else (None, None)
 
 
+def loaded_definition() -> tuple[dict, str]:
+    """(self-assessment.yaml as loaded, its hash); before the first `courses load` the page that says so, 503."""
+    definition, definition_hash = current_definition()
+    if definition is None:
+        raise Refusal(503, "selfassessment_not_loaded", template="selfassessment/page.html", definition=None)
+    return definition, definition_hash
+
+
 def _page(definition, answers, missing=(), results=None, status=200, saved_at=None):
     """Render the form, with results when there are any."""
     weak = [r for r in results or [] if r.weak]
@@ -33,9 +42,7 @@ def _page(definition, answers, missing=(), results=None, status=200, saved_at=No
 @bp.get("")
 def form():
     """The questionnaire; a launched user also sees their latest stored result."""
-    definition, _hash = current_definition()
-    if definition is None:
-        return render_template("selfassessment/page.html", definition=None), 503
+    definition, _hash = loaded_definition()
     launch = current_launch()
     stored = None
     if launch is not None:
@@ -49,9 +56,7 @@ def form():
 @bp.post("")
 def submit():
     """Score the answers; keep them only for a launched user (the latest result per user)."""
-    definition, definition_hash = current_definition()
-    if definition is None:
-        abort(503)
+    definition, definition_hash = loaded_definition()
     require_genuine_form()
     answers, missing = read_answers(definition, request.form)
     if missing:
