@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from elearn.accreditation.ledger import find_participation
+from elearn.accreditation.links import certificate_links
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
@@ -126,10 +127,8 @@ def _participation(module: Module) -> dict | None:
     record = find_participation(module.id, launch.user_id)
     if record is None:
         return {}
-    from elearn.accreditation.views import _certificate_links
-
     return {"code": record.record_code, "completed_on": record.payload.get("completed_on"),
-            "links": _certificate_links(record.record_code)}
+            "links": certificate_links(record.record_code)}
 
 
 def _render_module(module: Module, refused: dict | None = None):
