@@ -160,7 +160,8 @@ def _public(html: str, status: int = 200):
 
 def _verify_page(form: CredentialForm | None = None, **context) -> str:
     """The verification page; its credential form blank unless a refused one is shown again."""
-    return render_template("certificates/verify.html", form=form or CredentialForm(formdata=None), **context)
+    shown = CredentialForm(formdata=None) if form is None else form
+    return render_template("certificates/verify.html", form=shown, **context)
 
 
 @bp.get("/verify")
