@@ -110,6 +110,38 @@ def test_an_unknown_email_costs_the_same_password_hash_check(app, client, admin,
         known.get_data(as_text=True).replace(_csrf(known.text), "")
 
 
+def test_a_refused_sign_in_form_names_the_field_and_still_costs_one_hash_check(app, client, admin, monkeypatch):
+    checked: list[str] = []
+    real = admin_views.check_password_hash
+
+    def counting(pwhash: str, password: str) -> bool:
+        checked.append(pwhash.split("$", 1)[0])
+        return real(pwhash, password)
+
+    monkeypatch.setattr(admin_views, "check_password_hash", counting)
+    cases = [("", "nope", "Give your e-mail address."),
+             ("  not-an-address ", "nope", "Give an e-mail address such as name@example.org."),
+             ("x" * 320 + "@example.org", "nope", "An e-mail address has at most 320 characters."),
+             (EMAIL, "", "Give your password.")]          # a known account: the same page as any other
+    for number, (email, password, message) in enumerate(cases, start=1):
+        refused = _try(client, email, password, **{"Accept-Language": "en"})
+        assert refused.status_code == 422 and message in refused.text, (email, refused.status_code)
+        assert len(checked) == number and set(checked) == {checked[0]}      # one check, one method, every time
+        assert 'aria-invalid="true"' in refused.text
+        if email.strip():
+            assert f'value="{email.strip().lower()}"' in refused.text      # what was typed is kept
+    dutch = _try(client, "", "nope", **{"Accept-Language": "nl"})
+    assert dutch.status_code == 422 and "Geef je e-mailadres." in dutch.text
+    assert client.get("/admin/", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 302   # not signed in
+
+
+def test_a_sign_in_without_its_csrf_token_is_refused_before_any_work(app, client, admin, monkeypatch):
+    checked: list[str] = []
+    monkeypatch.setattr(admin_views, "check_password_hash", lambda pwhash, password: checked.append(pwhash))
+    refused = client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD})
+    assert refused.status_code == 400 and "CSRF" in refused.text and checked == []
+
+
 def test_a_cookie_copied_before_logout_is_refused_after_it(app, admin, live_server):
     browser, home = _signed_in(live_server)
     assert _replay(live_server, browser).status_code == 200            # the copy works while signed in

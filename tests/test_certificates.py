@@ -332,6 +332,25 @@ def test_the_verification_page_checks_an_uploaded_or_posted_credential(app, clie
     assert bad.status_code == 422 and bad.json["problem"] == "bad_signature"
 
 
+def test_a_refused_credential_form_says_why_at_the_field_and_keeps_the_pasted_text(app, client, ann):
+    token = client.get(f"/certificates/{ann['code']}/credential.jwt?lt={ann['lt']}").text
+    empty = client.post("/verify/credential?lang=en", data={"credential": "  "})
+    assert empty.status_code == 422 and "Choose a credential file or paste the credential." in empty.text
+    assert 'aria-invalid="true"' in empty.text and 'data-status="not_verified"' not in empty.text
+    huge = client.post("/verify/credential?lang=en", data={"file": (io.BytesIO(b"x" * (64 * 1024 + 1)), "c.jwt")},
+                       content_type="multipart/form-data")
+    assert huge.status_code == 422 and "larger than any credential VBHC Academy issues" in huge.text
+    dutch = client.post("/verify/credential?lang=nl", data={"credential": ""})
+    assert dutch.status_code == 422 and "Kies een" in dutch.text
+    tampered = tamper(token)
+    refused = client.post("/verify/credential?lang=en", data={"credential": tampered})
+    assert refused.status_code == 422 and 'data-status="not_verified"' in refused.text
+    textarea = refused.text.split('name="credential"', 1)[1].split("</textarea>", 1)[0]
+    assert textarea.endswith(tampered)                                           # kept, to correct and send again
+    verified = client.post("/verify/credential?lang=en", data={"credential": token})
+    assert verified.status_code == 200 and token not in verified.text        # a fresh form for the next one
+
+
 def test_credential_keys_are_kept_apart_from_lti_keys(app, client):
     key_set = client.get("/.well-known/vbhc-credential-keys.json").json
     assert len(key_set["keys"]) == 1   # made on first use, so a verifier never sees an empty set

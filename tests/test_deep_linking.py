@@ -155,6 +155,15 @@ def test_a_choice_of_nothing_or_of_unknown_modules_is_refused(loaded, tool, plat
     assert 'name="JWT"' not in refused.text and platform.deep_link_responses == []
 
 
+def test_a_refused_choice_shows_the_picker_again_with_its_filters_and_ticks(loaded, tool, platform, browser):
+    _, lt = open_picker(platform, browser, locale="en")
+    refused = choose(browser, tool, lt, ["beta-teams", "no-such-module"], q="  teams \n ", role="nonsense")
+    assert refused.status_code == 400 and "There is no module “no-such-module”" in refused.text
+    assert 'name="q" value="teams"' in refused.text                      # the search kept, as one line
+    assert re.search(r'value="beta-teams"\s+id="pick-beta-teams"[^>]*checked', refused.text)   # the tick kept
+    assert platform.deep_link_responses == []
+
+
 def _retire(app, module_id: str) -> None:
     with app.app_context():
         db.session.get(Module, module_id).retired_at = datetime.now(timezone.utc)

@@ -96,6 +96,16 @@ def test_beats_without_the_launch_token_or_for_no_lesson_are_refused(loaded, too
     assert _total(loaded) == 0
 
 
+def test_a_beat_whose_start_is_not_1_is_refused_and_credits_nothing(loaded, tool, platform, browser):
+    _, lt = launch_learner(platform, browser, resource_link_id="rl-time-6")
+    _beat(browser, tool, lt, start="1")
+    _rewind(loaded, 30)
+    refused = browser.post(f"{tool.url}{LESSON}/beat", data={"lt": lt, "start": "yes"}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 422 and refused.json() == {"error": "start is 1 (the page came into view) or left out."}
+    assert _total(loaded) == 0
+    assert 30 <= _beat(browser, tool, lt)["credited"] <= 31                # the clock was left where it was
+
+
 def test_learner_and_instructor_see_the_lesson_time(loaded, tool, platform, browser):
     platform.add_member("learner-t", roles="learner", name="Tijn Tijd")
     _, lt = launch_learner(platform, browser, user={"sub": "learner-t", "name": "Tijn Tijd"}, resource_link_id="rl-time-5")

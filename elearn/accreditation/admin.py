@@ -72,27 +72,33 @@ def admin_required(view):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with e-mail and password (limited per address and per account)."""
+    form = admin_form.LoginForm()
     if request.method == "GET":
-        return render_template("accreditation/admin_login.html", error=None)
-    try:
-        validate_csrf(request.form.get("csrf_token", ""))
-    except ValidationError:
+        return render_template("accreditation/admin_login.html", form=form, error=None)
+    valid = form.validate()
+    if form.csrf_refused():
         abort(400, description="missing or wrong CSRF token")
-    email = request.form.get("email", "").strip().lower()
+    email = form.email.data or ""
     wait = login_limits.attempt(email)
     if wait is not None:
         minutes = math.ceil(wait / 60)
         error = _("Too many sign-in attempts. Wait %(minutes)d min., then try again.", minutes=minutes)
-        return (render_template("accreditation/admin_login.html", error=error), 429,
+        return (render_template("accreditation/admin_login.html", form=form, error=error), 429,
                 {"Retry-After": str(wait), "Cache-Control": "no-store"})
+    # Looked up and hash-checked even when the form is refused: an invalid, unknown or known e-mail
+    # costs the same work, so the time taken tells no one which accounts exist.
     dummy = _dummy_hash()   # made (once) before the lookup, so not only unknown e-mails pay for making it
     admin = db.session.scalar(select(Administrator).filter_by(email=email))
-    password_ok = check_password_hash(admin.password_hash if admin else dummy, request.form.get("password", ""))
+    password_ok = check_password_hash(admin.password_hash if admin else dummy, form.password.data or "")
+    if not valid:
+        return render_template("accreditation/admin_login.html", form=form, error=None), 422
     if admin is not None and password_ok:
         admin_sessions.begin(admin)
         target = request.args.get("next", "")
         return redirect(target if target.startswith("/admin") else url_for("accreditation_admin.index"))
-    return render_template("accreditation/admin_login.html", error=_("E-mail or password is not right.")), 401
+    # A fresh form: the page for a known account must be the very page for an unknown one.
+    return render_template("accreditation/admin_login.html", form=admin_form.LoginForm(formdata=None),
+                           error=_("E-mail or password is not right.")), 401
 
 
 @bp.post("/logout")

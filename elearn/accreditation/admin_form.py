@@ -1,25 +1,29 @@
-"""The accreditation administrator's activity form (WTForms): modules and professions as checkboxes
-with their titles, localised choices, and messages that name the field that is wrong.
+"""The accreditation administrator's forms (WTForms): the sign-in, and the activity form with modules
+and professions as checkboxes with their titles, localised choices, and messages that name the field
+that is wrong.
 
-Field names are the columns of `Activity` (and `rule_<key>` for each part of the completion rule),
-so the audit trail and the form speak of the same things.
+The activity form's field names are the columns of `Activity` (and `rule_<key>` for each part of the
+completion rule), so the audit trail and the form speak of the same things. These forms keep
+FlaskForm's own CSRF token: the administrator's pages have no launch token to check instead.
 """
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, PasswordField, SelectField,
+                     SelectMultipleField, StringField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from elearn.accreditation.completion import RULE_KEYS
-from elearn.accreditation.models import Activity
+from elearn.accreditation.models import Activity, Administrator
 from elearn.accreditation.registers import POINT_KINDS, PROFESSIONS, REGISTERS, canonical_kind
 from elearn.catalog.labels import PHASES, content_lang, pick
 
 # The column lengths of Activity, so a long value is refused with a message, not cut or a 500.
 ACCREDITATION_ID_MAX = Activity.__table__.c.accreditation_id.type.length
+EMAIL_MAX = Administrator.__table__.c.email.type.length
 TITLE_MAX = 300
 
 WHOLE_NUMBER = _l("Give a whole number.")
@@ -27,6 +31,27 @@ A_DATE = _l("Give a date as yyyy-mm-dd.")
 RULE_LABELS = {"lessons": _l("all lessons completed"), "activities": _l("case assignments and reflection done"),
                "post_test": _l("post-test passed"), "evaluation": _l("course evaluation completed"),
                "attestation": _l("time spent attested (caps the points)")}
+
+
+def _normalised_email(value):
+    """An e-mail as accounts are stored: one account however it is typed (' Ada@Example.org')."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    """Sign-in with e-mail and password. The view checks the password even when this form is not valid,
+    so that a refused form costs the same hash check as an unknown or a known account (timing)."""
+
+    email = EmailField(_l("E-mail"), [
+        InputRequired(_l("Give your e-mail address.")),
+        Length(max=EMAIL_MAX, message=_l("An e-mail address has at most %(max)d characters.", max=EMAIL_MAX)),
+        Regexp(r"^[^@\s]+@[^@\s]+$", message=_l("Give an e-mail address such as name@example.org."))],
+        filters=[_normalised_email])
+    password = PasswordField(_l("Password"), [InputRequired(_l("Give your password."))])
+
+    def csrf_refused(self) -> bool:
+        """Whether the posted CSRF token was missing or wrong (after validate)."""
+        return bool(self.meta.csrf and self.csrf_token.errors)
 
 
 class CheckboxesField(SelectMultipleField):

@@ -5,18 +5,19 @@ import io
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template
 from sqlalchemy import select
 
 from elearn import csvsafe
 from elearn.accreditation import completion, ledger, operations
+from elearn.accreditation.links import certificate_links, claim_steps
 from elearn.accreditation.forms import EVALUATION, LIKERT, ClaimForm, EraseForm
 from elearn.accreditation.models import Activity, LedgerEntry, ProfessionalIdentity, RecordSubject
 from elearn.accreditation.portfolio import portfolio_of
 from elearn.accreditation.registers import IDENTIFIERS, PROFESSIONS, REGISTERS, points_label
 from elearn.catalog.labels import content_lang, pick
 from elearn.certificates import portfolio_pdf as document
-from elearn.certificates.records import absolute, verification_url
+from elearn.certificates.records import absolute
 from elearn.extensions import db
 from elearn.launch.models import User
 from elearn.launch.session import current_launch, fresh_launch_required, launch_required
@@ -46,26 +47,6 @@ def _activity(activity_id: int) -> Activity:
     return activity
 
 
-def _certificate_links(code: str) -> dict:
-    """Certificate and credential URLs, when the certificates feature is installed."""
-    views = current_app.view_functions
-    links = {}
-    if "certificates.pdf" in views:
-        links["pdf"] = url_for("certificates.pdf", code=code)
-    if "certificates.credential" in views:
-        links["credential"] = url_for("certificates.credential", code=code)
-    if "certificates.verify_code" in views:
-        links["verify"] = verification_url(code)
-    return links
-
-
-def _steps(activity: Activity, state: completion.Status, identity: ProfessionalIdentity | None) -> dict:
-    """Which parts of the one claim form the learner still has to fill in."""
-    unmet = {r.key for r in state.requirements if not r.met}
-    return {"identity": identity is None or operations.missing_identifier(activity, identity) is not None,
-            "evaluation": "evaluation" in unmet, "attestation": "attestation" in unmet}
-
-
 @bp.get("/activities/<int:activity_id>")
 @launch_required()
 def claim(activity_id: int, errors: dict | None = None, status_code: int = 200, typed: dict | None = None):
@@ -80,28 +61,10 @@ def claim(activity_id: int, errors: dict | None = None, status_code: int = 200, 
     return render_template(
         "accreditation/claim.html", activity=activity, title=pick(activity.title, content_lang()),
         register=REGISTERS[activity.register], state=state, identity=identity, record=record, facts=facts,
-        steps=_steps(activity, state, identity), professions=PROFESSIONS,
+        steps=claim_steps(activity, state, identity), professions=PROFESSIONS,
         identifiers=IDENTIFIERS, errors=errors or {}, evaluation=EVALUATION, likert=LIKERT,
-        links=_certificate_links(record.record_code) if record else {},
+        links=certificate_links(record.record_code) if record else {},
         form=typed if errors and typed else {}), status_code
-
-
-def claims_after_test(module_id: str, user_id: int) -> list[dict]:
-    """For the result page of a passed post-test: each accredited activity of the module, its record
-    and certificate when written, else what is still needed for the points."""
-    claims = []
-    for activity in operations.activities_for_module(module_id):
-        record = operations.try_record(activity, user_id)
-        state = completion.status(activity, user_id)
-        steps = _steps(activity, state, db.session.get(ProfessionalIdentity, user_id))
-        missing = [r.key for r in state.requirements if not r.met]
-        if steps["identity"]:
-            missing.append("identity")
-        claims.append({"activity": activity, "register": REGISTERS[activity.register], "record": record,
-                       "missing": [] if record else missing, "form_needed": any(steps.values()),
-                       "within_period": state.within_period,
-                       "links": _certificate_links(record.record_code) if record else {}})
-    return claims
 
 
 @bp.post("/activities/<int:activity_id>/claim")
@@ -116,7 +79,7 @@ def submit_claim(activity_id: int):
     identity = db.session.get(ProfessionalIdentity, user_id)
     if operations.try_record(activity, user_id) is not None:
         return redirect_with("points-recorded", "accreditation.claim", activity_id=activity_id)
-    steps = _steps(activity, completion.status(activity, user_id), identity)
+    steps = claim_steps(activity, completion.status(activity, user_id), identity)
     form = ClaimForm()
     errors = form.problems(activity, steps)
     if errors:
@@ -149,7 +112,7 @@ def transcript():
     """All the learner's accreditation records across modules."""
     records = _records(current_launch().user_id)
     return render_template("accreditation/transcript.html", records=records, registers=REGISTERS,
-                           links={e.record_code: _certificate_links(e.record_code) for e, _f in records})
+                           links={e.record_code: certificate_links(e.record_code) for e, _f in records})
 
 
 def _portfolio():
@@ -164,7 +127,7 @@ def portfolio():
     """Every module the learner completed, with roles, hours and their reflection; the PDF to download."""
     found = _portfolio()
     return render_template("accreditation/portfolio.html", portfolio=found, lang=content_lang(),
-                           links={item.code: _certificate_links(item.code) for item in found.items})
+                           links={item.code: certificate_links(item.code) for item in found.items})
 
 
 @bp.get("/portfolio.pdf")

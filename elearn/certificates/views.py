@@ -20,6 +20,7 @@ from elearn.accreditation.models import Activity
 from elearn.catalog import canmeds
 from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
+from elearn.certificates.forms import GIVE_ONE, MAX_CREDENTIAL_BYTES, CredentialForm
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 from elearn.refusal import Refusal
@@ -28,7 +29,6 @@ bp = Blueprint("certificates", __name__)
 
 PUBLIC = {"certificates.verify", "certificates.verify_code", "certificates.verify_credential",
           "certificates.jwks", "certificates.ledger_key"}
-MAX_CREDENTIAL_BYTES = 64 * 1024
 
 FIELD_LABELS = {
     "points": _l("Points"), "points_kind": _l("Kind of points"), "completed_on": _l("Completion date"),
@@ -37,7 +37,7 @@ FIELD_LABELS = {
     "evaluation_done": _l("Course evaluation"), "module_versions": _l("Content version"),
 }
 PROBLEMS = {
-    "empty": _l("Choose a credential file or paste the credential."),
+    "empty": GIVE_ONE,
     "malformed": _l("This is not a credential this page can read: give the signed credential (.jwt) or its JSON "
                     "form (.json) as downloaded from VBHC Academy."),
     "not_a_credential": _l("This is a signed token, but not a verifiable credential."),
@@ -158,6 +158,12 @@ def _public(html: str, status: int = 200):
     return html, status, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
+def _verify_page(form: CredentialForm | None = None, **context) -> str:
+    """The verification page; its credential form blank unless a refused one is shown again."""
+    shown = CredentialForm(formdata=None) if form is None else form
+    return render_template("certificates/verify.html", form=shown, **context)
+
+
 @bp.get("/verify")
 def verify():
     """The verification form; a typed code goes to its page."""
@@ -166,8 +172,8 @@ def verify():
         code = records.normalise_code(typed)
         if code is not None:
             return redirect(url_for("certificates.verify_code", code=code))
-        return _public(render_template("certificates/verify.html", view=None, typed=typed[:40], bad_code=True), 404)
-    return _public(render_template("certificates/verify.html", view=None, typed="", bad_code=False))
+        return _public(_verify_page(view=None, typed=typed[:40], bad_code=True), 404)
+    return _public(_verify_page(view=None, typed="", bad_code=False))
 
 
 def _view(record: records.Record) -> dict:
@@ -202,18 +208,8 @@ def verify_code(code: str):
     """Whether a certificate's record stands: valid, corrected, personal data erased, or not found."""
     record = records.load(code)
     if record is None:
-        return _public(render_template("certificates/verify.html", view=None, typed=code[:40], bad_code=True), 404)
-    return _public(render_template("certificates/verify.html", view=_view(record), typed="", bad_code=False))
-
-
-def _submitted() -> str:
-    """The credential a verifier sent: an uploaded file, pasted text, or the request body itself."""
-    upload = request.files.get("file")
-    if upload is not None and upload.filename:
-        return upload.stream.read(MAX_CREDENTIAL_BYTES + 1).decode("utf-8", "replace")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.get("credential", "")
-    return request.get_data(as_text=True)
+        return _public(_verify_page(view=None, typed=code[:40], bad_code=True), 404)
+    return _public(_verify_page(view=_view(record), typed="", bad_code=False))
 
 
 def _summary(claims: dict) -> dict:
@@ -251,18 +247,28 @@ def _check(text: str) -> dict:
 
 @bp.post("/verify/credential")
 def verify_credential():
-    """Check a credential (Open Badges 3.0, VC-JOSE) against the published keys and the ledger."""
-    text = _submitted()
+    """Check a credential (Open Badges 3.0, VC-JOSE) against the published keys and the ledger: from the
+    page's form (a file or pasted text), or as the request body itself (a verifier's own tool)."""
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return _verify_body(request.get_data(as_text=True))
+    form = CredentialForm()
+    if not form.validate():     # nothing given, or too much: said at the field, what was pasted kept
+        form.credential.data = form.kept()
+        return _public(_verify_page(form, view=None, typed="", bad_code=False), 422)
+    result = _check(form.text())
+    if result["ok"]:
+        return _public(_verify_page(view=None, typed="", bad_code=False, checked=result))
+    result["message"] = str(PROBLEMS.get(result["problem"], PROBLEMS["malformed"]))
+    form.credential.data = form.kept()
+    return _public(_verify_page(form, view=None, typed="", bad_code=False, checked=result), 422)
+
+
+def _verify_body(text: str):
+    """The JSON answer for a credential posted as the request body."""
     if len(text.encode()) > MAX_CREDENTIAL_BYTES:
         result = {"ok": False, "problem": "malformed", "detail": "too large"}
     else:
         result = _check(text)
-    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        answer = {"verified": result["ok"], "problem": result.get("problem"), "detail": result.get("detail"),
-                  "record_status": (result.get("record") or {}).get("status"),
-                  "matches_record": result.get("matches")}
-        return answer, 200 if result["ok"] else 422, {"Cache-Control": "no-store"}
-    if not result["ok"]:
-        result["message"] = str(PROBLEMS.get(result["problem"], PROBLEMS["malformed"]))
-    page = render_template("certificates/verify.html", view=None, typed="", bad_code=False, checked=result)
-    return _public(page, 200 if result["ok"] else 422)
+    answer = {"verified": result["ok"], "problem": result.get("problem"), "detail": result.get("detail"),
+              "record_status": (result.get("record") or {}).get("status"), "matches_record": result.get("matches")}
+    return answer, 200 if result["ok"] else 422, {"Cache-Control": "no-store"}

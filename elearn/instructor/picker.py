@@ -16,8 +16,9 @@ from sqlalchemy import update
 from elearn.catalog import canmeds, labels
 from elearn.catalog.schema import MODES, PHASES
 from elearn.extensions import db
-from elearn.instructor.deeplinking import ChoiceRefused, DeepLinkSettings, chosen_modules, content_item
-from elearn.instructor.picker_catalog import PickerFilters, picker_catalog, read_filters
+from elearn.instructor.deeplinking import DeepLinkSettings, content_item
+from elearn.instructor.picker_catalog import PickerFilters, picker_catalog
+from elearn.instructor.picker_form import PickerForm
 from elearn.launch.models import Context, LaunchSession
 from elearn.launch.session import current_launch, launch_required, read_ids
 from elearn.launch.urls import tool_url
@@ -55,12 +56,6 @@ class PickerRefused(Refusal):
                  back: str | None = None) -> None:
         super().__init__(status, kind, template="instructor/picker_refused.html", headers=NO_STORE,
                          kind=kind, settings=settings, return_url=back)
-
-
-def _chosen_ids(values: list[str], settings: DeepLinkSettings) -> list[str]:
-    """Module ids ticked so far (carried through filter changes), once each; one for radio buttons."""
-    ids = list(dict.fromkeys(v for v in values if v))
-    return ids if settings.accept_multiple else ids[:1]
 
 
 def _picker_page(row: LaunchSession, settings: DeepLinkSettings, filters: PickerFilters, chosen: list[str],
@@ -120,8 +115,8 @@ def _remember_course_language(lang: str) -> None:
 def index():
     """The picker for this deep-linking launch (filters and ticked choices from the query string)."""
     row, settings = _guarded()
-    filters = read_filters(request.args, _course_language())
-    return _picker_page(row, settings, filters, _chosen_ids(request.args.getlist("module"), settings))
+    form = PickerForm(formdata=request.args, settings=settings)
+    return _picker_page(row, settings, form.filters(_course_language()), form.ticked())
 
 
 def _answer_once(row: LaunchSession, settings: DeepLinkSettings, items, msg: str | None, choice: str) -> str | None:
@@ -158,13 +153,12 @@ def _send_page(row: LaunchSession, settings: DeepLinkSettings, items, msg: str |
 def choose():
     """Check the choice against the platform's settings and the catalog, then send it."""
     row, settings = _guarded_post()
-    filters = read_filters(request.form, _course_language())
-    ticked = request.form.getlist("module")
-    try:
-        modules = chosen_modules(ticked, settings)
-    except ChoiceRefused as refused:
-        return _picker_page(row, settings, filters, _chosen_ids(ticked, settings), error=refused.message,
-                            status=refused.status)
+    form = PickerForm(settings=settings)
+    filters = form.filters(_course_language())
+    if not form.validate():     # the choice is refused: the page again, with the filters and ticks kept
+        return _picker_page(row, settings, filters, form.ticked(), error=" ".join(form.module.errors),
+                            status=form.refused_status)
+    modules = form.modules
     launch_url = tool_url("launch.launch")
     items = [content_item(m, filters.course_lang, launch_url, settings) for m in modules]
     _remember_course_language(filters.course_lang)

@@ -1,6 +1,6 @@
-"""The catalog as the deep-linking picker shows it: filters and search from the query string, the
-curriculum matrix (pillars × career phases) with counts to choose from, and the facts an
-instructor needs before placing a module (objectives, load, post-test, accreditation)."""
+"""The catalog as the deep-linking picker shows it: narrowed by the filters (read by
+picker_form.PickerForm), the curriculum matrix (pillars × career phases) with counts to choose from,
+and the facts an instructor needs before placing a module (objectives, load, post-test, accreditation)."""
 from __future__ import annotations
 
 import unicodedata
@@ -13,7 +13,7 @@ from elearn.accreditation.registers import REGISTERS
 from elearn.catalog.labels import pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import ModuleView, modules_by_pillar
-from elearn.catalog.schema import CANMEDS, MODES, PHASES, PILLARS
+from elearn.catalog.schema import PHASES, PILLARS
 
 
 @dataclass(frozen=True)
@@ -47,25 +47,6 @@ def course_lang_of(value: str | None, default: str | None) -> str:
         if candidate in languages:
             return candidate
     return languages[0]
-
-
-def read_filters(args, default_lang: str | None) -> PickerFilters:
-    """Filters from a GET (or the picker form re-posted); unknown values mean 'all'.
-
-    A matrix cell is a submit button named `cell` ("pillar:phase"), so that choices ticked so far
-    travel along with the filter; `clear` drops every filter but keeps the choices."""
-    course_lang = course_lang_of(args.get("course_lang"), default_lang)
-    if args.get("clear"):
-        return PickerFilters(course_lang)
-    phase, pillar = args.get("phase", ""), args.get("pillar", "")
-    cell = args.get("cell", "")
-    if cell:
-        pillar, _, phase = cell.partition(":")
-    return PickerFilters(
-        course_lang=course_lang, q=" ".join(args.get("q", "").split())[:100],
-        phase=phase if phase in PHASES else "", pillar=pillar if pillar in PILLARS else "",
-        mode=args.get("mode", "") if args.get("mode", "") in MODES else "",
-        role=args.get("role", "") if args.get("role", "") in CANMEDS else "")
 
 
 def _folded(text: str) -> str:

@@ -2,11 +2,11 @@
 'mark as done', the learner's answers to cases and reflection, and the lesson-time heartbeat."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
 from sqlalchemy import select
 
 from elearn.accreditation.ledger import find_participation
+from elearn.accreditation.links import certificate_links
 from elearn.accreditation.operations import activities_for_module, after_progress
 from elearn.accreditation.registers import REGISTERS
 from elearn.catalog import labels
@@ -18,6 +18,7 @@ from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 from elearn.learning import activities as acts
 from elearn.learning import lesson_time
+from elearn.learning.forms import AnswerForm, BeatForm
 from elearn.launch.form_guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
 from elearn.notices import redirect_with
@@ -126,10 +127,8 @@ def _participation(module: Module) -> dict | None:
     record = find_participation(module.id, launch.user_id)
     if record is None:
         return {}
-    from elearn.accreditation.views import _certificate_links
-
     return {"code": record.record_code, "completed_on": record.payload.get("completed_on"),
-            "links": _certificate_links(record.record_code)}
+            "links": certificate_links(record.record_code)}
 
 
 def _render_module(module: Module, refused: dict | None = None):
@@ -168,14 +167,11 @@ def save_answer(module_id: str, activity_id: str):
     launch = current_launch()
     if launch.resource_link_pk is None:
         abort(400, description="answers are kept per placement; this launch has none")
-    typed = request.form.get("answer", "")
-    try:
-        acts.save_answer(launch.user_id, launch.resource_link_pk, module.id, activity, typed)
-    except acts.AnswerRefused as refusal:
-        message = (_("Write your answer before saving.") if refusal.reason == "empty" else
-                   _("Your answer is %(length)s characters long; the most is %(max)s. Shorten it and save again.",
-                     length=len(typed), max=acts.MAX_ANSWER_CHARS))
-        return _render_module(module, {"id": activity.id, "message": message, "text": typed}), 422
+    form = AnswerForm()
+    if not form.validate():
+        refused = {"id": activity.id, "message": " ".join(form.answer.errors), "text": form.typed()}
+        return _render_module(module, refused), 422
+    acts.save_answer(launch.user_id, launch.resource_link_pk, module.id, activity, form.answer.data)
     after_progress(launch.user_id, module_id)
     return redirect_with("answer-saved", "learning.module_page", module_id=module_id, _anchor=f"activity-{activity.id}")
 
@@ -191,7 +187,10 @@ def lesson_beat(module_id: str, lesson_id: str):
     launch = current_launch()
     if launch.resource_link_pk is None:
         return jsonify(credited=0, seconds=0)     # time is kept per placement; nothing to keep it under
-    credited = lesson_time.beat(launch.user_id, launch.resource_link_pk, module.id, start=request.form.get("start") == "1")
+    form = BeatForm()
+    if not form.validate():
+        return jsonify(error=" ".join(form.start.errors)), 422
+    credited = lesson_time.beat(launch.user_id, launch.resource_link_pk, module.id, start=form.starts())
     return jsonify(credited=credited, seconds=lesson_time.seconds_of(launch.user_id, module.id))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from elearn.accreditation.views import claims_after_test
+from elearn.accreditation.links import claims_after_test
 from elearn.catalog.labels import content_lang, pick
 from elearn.extensions import db
 from elearn.grades.models import DELIVERED, PARKED, GradeDelivery

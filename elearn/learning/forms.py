@@ -1,0 +1,54 @@
+"""The learner's forms on the module and lesson pages (WTForms): an answer to a case or the reflection,
+and the lesson page's heartbeat.
+
+FlaskForm's own CSRF token is off in these forms: the app's CSRFProtect checks every POST, and
+`require_genuine_form` checks the launch token, before a form is read; a second token would only be
+a second name for the same check.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import AnyOf, Optional, ValidationError
+
+from elearn.learning import activities as acts
+
+
+class AnswerForm(FlaskForm):
+    """One answer; the rules are the domain's own (activities.clean_answer), said in the page's language."""
+
+    class Meta:
+        csrf = False            # CSRFProtect and require_genuine_form guard the request (module docstring)
+
+    answer = TextAreaField(default="")
+
+    def validate_answer(self, field) -> None:
+        """Not empty and not too long; `field.data` becomes the answer as stored."""
+        typed = field.data or ""
+        try:
+            field.data = acts.clean_answer(typed)
+        except acts.AnswerRefused as refusal:
+            raise ValidationError(
+                _("Write your answer before saving.") if refusal.reason == "empty" else
+                _("Your answer is %(length)s characters long; the most is %(max)s. Shorten it and save again.",
+                  length=len(typed), max=acts.MAX_ANSWER_CHARS)) from None
+
+    def typed(self) -> str:
+        """The answer as the learner posted it, to show again after a refusal."""
+        return (self.answer.raw_data or [""])[0]
+
+
+class BeatForm(FlaskForm):
+    """A lesson page's heartbeat: `start=1` when the page just came into view, else nothing."""
+
+    class Meta:
+        csrf = False            # CSRFProtect and require_genuine_form guard the request
+
+    start = StringField(validators=[Optional(), AnyOf(["1"], message=_l("start is 1 (the page came into view) "
+                                                                         "or left out."))])
+
+    def starts(self) -> bool:
+        """Whether this beat only restarts the clock."""
+        return self.start.data == "1"
