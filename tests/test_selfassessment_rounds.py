@@ -130,6 +130,8 @@ def test_bad_round_form_says_what_is_wrong_and_keeps_the_title(loaded, tool, pla
     resp = _open(teacher, "", "2027-02-30")                                    # no title, a date that does not exist
     assert resp.status_code == 422
     assert "Give the round a title" in resp.text and "Give the date as a calendar date" in resp.text
+    resp = _open(teacher, " \n ", "2027-02-28")                                  # white space is no title
+    assert resp.status_code == 422 and "Give the round a title" in resp.text
     resp = _open(teacher, "x" * 201, "2027-02-28")
     assert resp.status_code == 422 and "longer than 200 characters" in resp.text
     resp = _open(teacher, "Autumn  review", "next week")

@@ -62,23 +62,6 @@ def change_points() -> int:
     return max(1, int(current_app.config["SELFASSESSMENT_CHANGE_POINTS"]))
 
 
-def read_round_form(form) -> tuple[dict, dict]:
-    """Posted title and date → (values, errors by field); errors are sentences to show."""
-    title = " ".join(form.get("title", "").split())
-    raw_date = form.get("held_on", "").strip()
-    errors = {}
-    if not title:
-        errors["title"] = _l("Give the round a title, for example “Spring 2027”.")
-    elif len(title) > TITLE_MAX:
-        errors["title"] = _l("The title is longer than %(max)s characters.", max=TITLE_MAX)
-    held_on = None
-    try:
-        held_on = date.fromisoformat(raw_date)
-    except ValueError:
-        errors["held_on"] = _l("Give the date as a calendar date (YYYY-MM-DD).")
-    return {"title": title, "held_on": held_on, "held_on_raw": raw_date}, errors
-
-
 def rounds_of(context_pk: int) -> list[SelfAssessmentRound]:
     """The course's rounds, oldest first."""
     return list(db.session.scalars(select(SelfAssessmentRound).where(SelfAssessmentRound.context_pk == context_pk)

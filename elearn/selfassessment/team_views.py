@@ -11,6 +11,7 @@ from elearn.launch.form_guard import require_genuine_form
 from elearn.notices import redirect_with
 from elearn.refusal import Refusal
 from elearn.selfassessment import rounds as ops
+from elearn.selfassessment.forms import RoundForm
 from elearn.selfassessment.scoring import WEAK_BELOW, recommended_modules, read_answers, score
 from elearn.selfassessment.views import loaded_definition
 
@@ -95,11 +96,12 @@ def open_round():
     require_genuine_form()
     launch = current_launch()
     team = _team()
-    values, errors = ops.read_round_form(request.form)
-    if errors:
-        return _render(definition, 422, form=values, errors=errors)
+    form = RoundForm()
+    values = form.page_values()
+    if not form.validate():
+        return _render(definition, 422, form=values, errors=form.page_errors())
     try:
-        ops.open_round(team, launch.user_id, values["title"], values["held_on"], definition_hash)
+        ops.open_round(team, launch.user_id, form.title.data, form.held_on_date(), definition_hash)
     except ops.RoundError as exc:
         raise TeamRefusal.of(exc, definition, form=values) from None
     return redirect_with("round-opened", "selfassessment_team.team")
