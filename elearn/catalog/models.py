@@ -126,12 +126,20 @@ def get_document(key: str):
     data itself from memory while its hash is unchanged, see elearn.catalog.cache)."""
     memo = g.setdefault("catalog_documents", {})
     if key not in memo:
-        content_hash = db.session.scalar(select(CatalogDocument.content_hash).where(CatalogDocument.key == key))
+        content_hash = document_hash(key)
         data = cache.documents.get((key, content_hash)) if content_hash else None
         if content_hash and data is None:
             data = db.session.scalar(select(CatalogDocument.data).where(CatalogDocument.key == key))
             cache.documents.put((key, content_hash), data)
         memo[key] = data
+    return memo[key]
+
+
+def document_hash(key: str) -> str | None:
+    """The content hash of a catalog document as loaded (once per request), None before the first load."""
+    memo = g.setdefault("catalog_document_hashes", {})
+    if key not in memo:
+        memo[key] = db.session.scalar(select(CatalogDocument.content_hash).where(CatalogDocument.key == key))
     return memo[key]
 
 

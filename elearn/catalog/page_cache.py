@@ -13,21 +13,47 @@ request as before.
 from __future__ import annotations
 
 import hashlib
+from typing import Callable
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import String, cast, literal, select, union_all
 
 from elearn.catalog.cache import HashCache
 from elearn.catalog.models import Course, Module, ModuleVersion
 from elearn.extensions import db
+from elearn.launch.session import TOKEN_PLACEHOLDER, current_launch, placeholder_token
 
 # 2 languages × 4 phase × 4 pillar filters × with/without a launch, a catalog body is ~60 kB.
 BODIES_KEPT = 64
 
 
+# The fixed parts of module pages (elearn.learning.module_parts): 20 modules × 2 content languages
+# × 2 interface languages × with/without a launch, a few kB each.
+PARTS_KEPT = 256
+
+
 def bodies() -> HashCache:
     """This app's kept bodies (per app: URLs and settings are the app's)."""
     return current_app.extensions.setdefault("vbhc_catalog_bodies", HashCache(BODIES_KEPT))
+
+
+def parts() -> HashCache:
+    """This app's kept module page parts."""
+    return current_app.extensions.setdefault("vbhc_module_parts", HashCache(PARTS_KEPT))
+
+
+def kept(store: HashCache, key: tuple, render: Callable[[], str]) -> Markup:
+    """What `render()` draws, rendered once per `key` with the launch token as a placeholder and
+    kept in `store`; served with this request's launch token put in. The key must name everything
+    the drawing depends on but the launch token (language, content hashes, whether a launch is there)."""
+    body = store.get(key)
+    if body is None:
+        with placeholder_token():
+            body = str(render())
+        store.put(key, body)
+    launch = current_launch()
+    return Markup(body.replace(TOKEN_PLACEHOLDER, launch.token) if launch is not None else body)
 
 
 # One statement: every live module with its current version's hash and its row's pillar and

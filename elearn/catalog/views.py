@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
-from markupsafe import Markup
 
 from elearn.catalog import labels, page_cache
 from elearn.catalog.labels import content_lang, pick
 from elearn.catalog.models import live_courses
 from elearn.catalog.present import modules_by_pillar
 from elearn.catalog.schema import PHASES, PILLARS
-from elearn.launch.session import TOKEN_PLACEHOLDER, current_launch, placeholder_token
+from elearn.launch.session import current_launch
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -36,15 +35,8 @@ def index():
     filters = _filters()
     key = (str(get_locale()), filters["phase"], filters["pillar"], current_launch() is not None,
            page_cache.content_signature())
-    body = page_cache.bodies().get(key)
-    if body is None:
-        with placeholder_token():
-            body = _render_body(filters)
-        page_cache.bodies().put(key, body)
-    launch = current_launch()
-    if launch is not None:
-        body = body.replace(TOKEN_PLACEHOLDER, launch.token)
-    return render_template("catalog/index.html", body=Markup(body))
+    body = page_cache.kept(page_cache.bodies(), key, lambda: _render_body(filters))
+    return render_template("catalog/index.html", body=body)
 
 
 def _render_body(filters: dict) -> str:

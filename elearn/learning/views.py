@@ -19,6 +19,7 @@ from elearn.launch.session import current_launch, launch_required
 from elearn.learning import activities as acts
 from elearn.learning import lesson_time
 from elearn.learning.forms import AnswerForm, BeatForm
+from elearn.learning.module_parts import fixed_parts
 from elearn.launch.form_guard import require_genuine_form
 from elearn.learning.progress import completion, record_lesson
 from elearn.notices import redirect_with
@@ -138,11 +139,10 @@ def _render_module(module: Module, refused: dict | None = None):
     launch = current_launch()
     seconds = lesson_time.seconds_of(launch.user_id, module.id) if launch else None
     progress = _progress(view, answers)
-    return render_template("learning/module.html", view=view, labels=labels, progress=progress,
+    return render_template("learning/module.html", view=view, labels=labels, fixed=fixed_parts(view), progress=progress,
                            next_step=next_step(view, progress),
                            post_test=_post_test(view), accredited=activities_for_module(module.id),
                            registers=REGISTERS, activities=activities_view(view, answers, refused),
-                           study_load=view.content.get("study_load"),
                            lesson_minutes=None if seconds is None else lesson_time.minutes(seconds),
                            can_answer=bool(launch and launch.resource_link_pk), participation=_participation(module),
                            events=module_events(module.id))
