@@ -1,9 +1,10 @@
 """The learner's forms of accreditation (WTForms): the one claim form (details for the register with
 consent, the course evaluation, the time spent) and the erasure confirmation.
 
-FlaskForm's own CSRF token is off in these forms: the app's CSRFProtect checks every POST, and
-`require_genuine_form` checks the launch token, before a form is read; a second token would only be
-a second name for the same check.
+FlaskForm's own CSRF token is off in these forms: `require_genuine_form` checks the request before
+a form is read (the CSRF token of the session, or the launch token of an LMS iframe whose cookies
+are blocked; CSRFProtect checks nothing by itself, WTF_CSRF_CHECK_DEFAULT is off). FlaskForm's own
+check would refuse exactly those launch-token forms.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ class ClaimForm(FlaskForm):
     """Whichever parts of the claim are still needed; `problems(steps)` checks only those parts."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request (module docstring)
+        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     registered_name = StringField(_l("Name as registered"))
     profession = StringField(_l("Profession"))
@@ -98,7 +99,7 @@ class EraseForm(FlaskForm):
     """The learner confirms erasure by the button's own value, so a stray POST erases nothing."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request
+        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     confirm = StringField()
 

@@ -1,9 +1,10 @@
 """The instructor's forms on the results page (WTForms): the placement's quiz settings, extra time for
 one person, the course's language.
 
-FlaskForm's own CSRF token is off in these forms: the app's CSRFProtect checks every POST, and
-`require_genuine_form` checks the launch token, before a form is read; a second token would only be
-a second name for the same check.
+FlaskForm's own CSRF token is off in these forms: `require_genuine_form` checks the request before
+a form is read (the CSRF token of the session, or the launch token of an LMS iframe whose cookies
+are blocked; CSRFProtect checks nothing by itself, WTF_CSRF_CHECK_DEFAULT is off). FlaskForm's own
+check would refuse exactly those launch-token forms.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class QuizSettingsForm(FlaskForm):
     policy; QuizSettings.from_quiz judges the combination against the module's quiz."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request (module docstring)
+        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     attempt_limit = IntegerField(_l("Attempts"), [Optional(), NumberRange(min=0, message=WHOLE_OR_BLANK)],
                                  invalid_value_message=WHOLE_OR_BLANK)
@@ -49,7 +50,7 @@ class ExtraTimeForm(FlaskForm):
     """One person of the course and a multiplier of the time limit."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request
+        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     person = StringField(validators=[InputRequired()])
     multiplier = StringField(validators=[InputRequired()], filters=[_decimal_comma])
@@ -66,6 +67,6 @@ class CourseLanguageForm(FlaskForm):
     """The course's language; the view checks it against the configured languages."""
 
     class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request
+        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     language = StringField(default="")
