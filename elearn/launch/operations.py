@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from elearn.extensions import db
 from elearn.i18n import normalise
@@ -104,10 +106,7 @@ def _upsert_statement(table, where: tuple, values: tuple, keep: tuple, overwrite
     key = (table.name, where, values, keep, overwrite, returning, dialect)
     statement = _statements.get(key)
     if statement is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         new = dialect_insert(table).values({name: bindparam(name, type_=table.c[name].type)
                                             for name in where + values + keep + overwrite})
         updates = {name: func.coalesce(new.excluded[name], table.c[name]) for name in values}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis
 import requests
 from flask import current_app
 
@@ -23,8 +24,6 @@ def redis_client():
         return None
     ext = current_app.extensions.setdefault("vbhc_launch", {})
     if ext.get("redis_url") != url:
-        import redis
-
         ext["redis"] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
         ext["redis_url"] = url
     return ext["redis"]
