@@ -19,6 +19,11 @@ TOO_LARGE = _l("This is larger than any credential VBHC Academy issues (at most 
                "itself, as downloaded.")
 
 
+def too_large(text: str) -> bool:
+    """Whether a credential's text is larger than any credential the tool issues."""
+    return len(text.encode()) > MAX_CREDENTIAL_BYTES
+
+
 class CredentialForm(FlaskForm):
     """A credential file, else the pasted text; `text()` is what is checked."""
 
@@ -43,10 +48,10 @@ class CredentialForm(FlaskForm):
         text = self.text()
         if not text.strip():
             raise ValidationError(GIVE_ONE)
-        if len(text.encode()) > MAX_CREDENTIAL_BYTES:
+        if too_large(text):
             raise ValidationError(TOO_LARGE)
 
     def kept(self) -> str:
         """The pasted text to show again after a refusal (not a pasted text beyond the limit)."""
         text = self.credential.data or ""
-        return text if len(text.encode()) <= MAX_CREDENTIAL_BYTES else ""
+        return "" if too_large(text) else text

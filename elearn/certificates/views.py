@@ -20,7 +20,7 @@ from elearn.accreditation.models import Activity
 from elearn.catalog import canmeds
 from elearn.certificates import credential as vc
 from elearn.certificates import keys, records, texts
-from elearn.certificates.forms import GIVE_ONE, MAX_CREDENTIAL_BYTES, CredentialForm
+from elearn.certificates.forms import GIVE_ONE, CredentialForm, too_large
 from elearn.extensions import db
 from elearn.launch.session import current_launch, launch_required
 from elearn.refusal import Refusal
@@ -265,7 +265,7 @@ def verify_credential():
 
 def _verify_body(text: str):
     """The JSON answer for a credential posted as the request body."""
-    if len(text.encode()) > MAX_CREDENTIAL_BYTES:
+    if too_large(text):
         result = {"ok": False, "problem": "malformed", "detail": "too large"}
     else:
         result = _check(text)
