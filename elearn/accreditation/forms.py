@@ -1,22 +1,19 @@
 """The learner's forms of accreditation (WTForms): the one claim form (details for the register with
 consent, the course evaluation, the time spent) and the erasure confirmation.
 
-FlaskForm's own CSRF token is off in these forms: `require_genuine_form` checks the request before
-a form is read (the CSRF token of the session, or the launch token of an LMS iframe whose cookies
-are blocked; CSRFProtect checks nothing by itself, WTF_CSRF_CHECK_DEFAULT is off). FlaskForm's own
-check would refuse exactly those launch-token forms.
+Their requests are checked before they are read (`GuardedForm`, elearn.launch.form_guard).
 """
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from elearn.accreditation import operations
 from elearn.accreditation.registers import IDENTIFIERS, REGISTERS
+from elearn.launch.form_guard import GuardedForm
 
 EVALUATION = (
     ("relevance", _l("The module is relevant to my daily practice.")),
@@ -31,11 +28,8 @@ MINUTES_A_DAY = 24 * 60
 ATTESTATION = _l("Give the time you spent in whole minutes.")
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(GuardedForm):
     """Whichever parts of the claim are still needed; `problems(steps)` checks only those parts."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     registered_name = StringField(_l("Name as registered"))
     profession = StringField(_l("Profession"))
@@ -95,11 +89,8 @@ for _key, _statement in EVALUATION:
                                         validate_choice=True))
 
 
-class EraseForm(FlaskForm):
+class EraseForm(GuardedForm):
     """The learner confirms erasure by the button's own value, so a stray POST erases nothing."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     confirm = StringField()
 

@@ -6,21 +6,18 @@ times exist in the time zone, the end follows the start and a location or link i
 `operations.checked`, which course files pass through too. `first_error()` is what the page shows:
 one field, one sentence, in the interface language.
 
-FlaskForm's own CSRF token is off in these forms: the app checks it explicitly before a form is read
-(WTF_CSRF_CHECK_DEFAULT is off, see elearn.config) — `require_genuine_form` on launched pages, which
-also takes the launch token of an LMS iframe whose cookies are blocked, and `admin_required` on the
-administrator's. FlaskForm's own check would refuse exactly those launch-token forms.
+Their requests are checked before they are read (`GuardedForm`, elearn.launch.form_guard).
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from elearn.accreditation.registers import REGISTERS
 from elearn.events import operations as ops
 from elearn.events.models import ATTENDANCE_STATES, MODES
+from elearn.launch.form_guard import GuardedForm
 
 # One sentence per field, for the form's own checks and for operations.EventInvalid alike.
 MESSAGES = {
@@ -66,11 +63,8 @@ def _https(form, field) -> None:
         raise ValidationError(str(MESSAGES["online_url"]))
 
 
-class _Form(FlaskForm):
+class _Form(GuardedForm):
     """A form whose page shows its first wrong field (`ERROR_FIELDS` renames a field for the page)."""
-
-    class Meta:
-        csrf = False            # require_genuine_form / admin_required check it first (module docstring)
 
     ERROR_FIELDS: dict[str, str] = {}
 

@@ -1,27 +1,22 @@
 """The instructor's forms on the results page (WTForms): the placement's quiz settings, extra time for
 one person, the course's language.
 
-FlaskForm's own CSRF token is off in these forms: `require_genuine_form` checks the request before
-a form is read (the CSRF token of the session, or the launch token of an LMS iframe whose cookies
-are blocked; CSRFProtect checks nothing by itself, WTF_CSRF_CHECK_DEFAULT is off). FlaskForm's own
-check would refuse exactly those launch-token forms.
+Their requests are checked before they are read (`GuardedForm`, elearn.launch.form_guard).
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional
+
+from elearn.launch.form_guard import GuardedForm
 
 WHOLE_OR_BLANK = _l("Give whole numbers, or leave blank.")
 
 
-class QuizSettingsForm(FlaskForm):
+class QuizSettingsForm(GuardedForm):
     """Attempt limit, wait, time limit (whole numbers; Optional lets a blank one be none), counting rule and review
     policy; QuizSettings.from_quiz judges the combination against the module's quiz."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     attempt_limit = IntegerField(_l("Attempts"), [Optional(), NumberRange(min=0, message=WHOLE_OR_BLANK)],
                                  invalid_value_message=WHOLE_OR_BLANK)
@@ -46,11 +41,8 @@ def _decimal_comma(value):
     return value.replace(",", ".") if isinstance(value, str) else value
 
 
-class ExtraTimeForm(FlaskForm):
+class ExtraTimeForm(GuardedForm):
     """One person of the course and a multiplier of the time limit."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     person = StringField(validators=[InputRequired()])
     multiplier = StringField(validators=[InputRequired()], filters=[_decimal_comma])
@@ -63,10 +55,7 @@ class ExtraTimeForm(FlaskForm):
             return None
 
 
-class CourseLanguageForm(FlaskForm):
+class CourseLanguageForm(GuardedForm):
     """The course's language; the view checks it against the configured languages."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks the request first (module docstring)
 
     language = StringField(default="")

@@ -7,19 +7,18 @@ a module's retired role still opens the picker. The choice is strict, by the dee
 unknown module from a retired one; fixed choices here would refuse the ticked modules the filters
 hide ("also chosen"), which the form carries along.
 
-FlaskForm's own CSRF token is off: `form_is_genuine` checks the launch token or the CSRF token of
-every posted picker form before it is read.
+A posted picker form is checked by `form_is_genuine` before it is read (`GuardedForm`).
 """
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
 from elearn.catalog.schema import CANMEDS, MODES, PHASES, PILLARS
 from elearn.instructor.deeplinking import ChoiceRefused, DeepLinkSettings, chosen_modules
 from elearn.instructor.picker_catalog import PickerFilters, course_lang_of
+from elearn.launch.form_guard import GuardedForm
 
 SEARCH_MAX = 100
 
@@ -34,12 +33,9 @@ def _known(value: str | None, known) -> str:
     return value if value in known else ""
 
 
-class PickerForm(FlaskForm):
+class PickerForm(GuardedForm):
     """Filters and choice; `filters()` is what the catalog is narrowed to, `validate()` checks the
     choice (given the platform's settings) and keeps its modules in `modules`."""
-
-    class Meta:
-        csrf = False            # form_is_genuine guards every posted picker form (module docstring)
 
     q = SearchField(_l("Search"), default="", filters=[_one_line])
     phase = StringField(_l("Career phase"), default="")

@@ -1,26 +1,21 @@
 """The learner's forms on the module and lesson pages (WTForms): an answer to a case or the reflection,
 and the lesson page's heartbeat.
 
-FlaskForm's own CSRF token is off in these forms: the app's CSRFProtect checks every POST, and
-`require_genuine_form` checks the launch token, before a form is read; a second token would only be
-a second name for the same check.
+Their requests are checked before they are read (`GuardedForm`, elearn.launch.form_guard).
 """
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import AnyOf, Optional, ValidationError
 
+from elearn.launch.form_guard import GuardedForm
 from elearn.learning import activities as acts
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(GuardedForm):
     """One answer; the rules are the domain's own (activities.clean_answer), said in the page's language."""
-
-    class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request (module docstring)
 
     answer = TextAreaField(default="")
 
@@ -40,11 +35,8 @@ class AnswerForm(FlaskForm):
         return (self.answer.raw_data or [""])[0]
 
 
-class BeatForm(FlaskForm):
+class BeatForm(GuardedForm):
     """A lesson page's heartbeat: `start=1` when the page just came into view, else nothing."""
-
-    class Meta:
-        csrf = False            # CSRFProtect and require_genuine_form guard the request
 
     start = StringField(validators=[Optional(), AnyOf(["1"], message=_l("start is 1 (the page came into view) "
                                                                          "or left out."))])

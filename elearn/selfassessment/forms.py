@@ -2,17 +2,16 @@
 is held on. The answers of a round are read by `questions.read_answers` instead: their fields are
 the loaded definition's statements, not a fixed form.
 
-FlaskForm's own CSRF token is off: `require_genuine_form` checks it first, and also takes the launch
-token of an LMS iframe whose cookies are blocked (see elearn.events.forms)."""
+Its request is checked before it is read (`GuardedForm`, elearn.launch.form_guard)."""
 from __future__ import annotations
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from elearn.launch.form_guard import GuardedForm
 from elearn.selfassessment.rounds import TITLE_MAX
 
 
@@ -28,11 +27,8 @@ def _calendar_date(form, field) -> None:
         raise ValidationError(_l("Give the date as a calendar date (YYYY-MM-DD).")) from None
 
 
-class RoundForm(FlaskForm):
+class RoundForm(GuardedForm):
     """A round's title (one line, at most TITLE_MAX characters) and its date (YYYY-MM-DD)."""
-
-    class Meta:
-        csrf = False            # require_genuine_form checks it first (module docstring)
 
     title = StringField(_l("Title"), filters=[_one_line], validators=[
         DataRequired(_l("Give the round a title, for example “Spring 2027”.")),
