@@ -28,9 +28,9 @@ from elearn.launch.session import TOKEN_PLACEHOLDER, current_launch, placeholder
 BODIES_KEPT = 64
 
 
-# The fixed parts of module pages (elearn.learning.module_parts): 20 modules × 2 content languages
-# × 2 interface languages × with/without a launch, a few kB each.
-PARTS_KEPT = 256
+# The fixed parts of module pages (elearn.learning.module_parts), kept one entry per part: 4 parts
+# × 20 modules × 2 content languages × 2 interface languages × with/without a launch, a few kB each.
+PARTS_KEPT = 4 * 20 * 2 * 2 * 2
 
 
 def bodies() -> HashCache:
